@@ -1,0 +1,35 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+#   make              build rust_conntrack.ko against the debug test kernel (built if needed)
+#   make KDIR=DIR     build against another Rust-enabled 6.12 kernel build tree
+#   make check        run every test: userspace, KUnit and QEMU selftests
+#   make run          boot the test kernel, load the module, drive traffic, show the table
+#   make bench        benchmarks against nf_conntrack on the bench kernel
+#   make CLIPPY=1     build with clippy's lints
+#   make fmt          format the Rust sources
+
+ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+KDIR ?= $(shell $(ROOT)/scripts/kernel.sh debug)
+KMAKE = $(MAKE) -C $(KDIR) M=$(ROOT) LLVM=1 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
+	BINDGEN=$(or $(shell command -v bindgen),$(HOME)/.cargo/bin/bindgen)
+
+.PHONY: all modules kunit clean check run bench fmt
+
+all modules:
+	+$(KMAKE) $(if $(CLIPPY),CLIPPY=1) modules
+
+clean:
+	+$(KMAKE) clean
+	rm -f ct/sys/bindings_generated.rs
+
+check:
+	$(ROOT)/scripts/check.sh
+
+run:
+	$(ROOT)/scripts/run.sh
+
+bench:
+	$(ROOT)/scripts/bench.sh
+
+fmt:
+	rustfmt --config-path $(ROOT)/.rustfmt.toml $(ROOT)/rust_conntrack.rs $(ROOT)/ct/lib.rs

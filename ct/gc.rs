@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The garbage collector: a work item per namespace that removes expired connections.
+
+use super::netns::CtNet;
+use super::status::{bits, Dir};
+use super::sys::bindings;
+use super::sys::sync::RcuGuard;
+use super::sys::time::{self, HZ};
+use super::sys::work::DelayedWork;
+
+/// Longest a run goes on before yielding, in jiffies (10 ms, at least one jiffy).
+const BUDGET: u32 = if HZ >= 100 { HZ / 100 } else { 1 };
+/// A run that removes more entries than this yields at once, to let others run.
+const EXPIRED_MAX: u32 = 64000 / HZ;
+
+/// The work function.
+///
+/// # Safety
+///
+/// `work` must be the work item of a live [`CtNet`].
+pub(crate) unsafe extern "C" fn run(work: *mut bindings::work_struct) {
+    // SAFETY: By the function's safety requirements.
+    let dw = unsafe { DelayedWork::from_work(work) };
+    // SAFETY: `dw` is the `gc_work` field of a live `CtNet`.
+    let ct = unsafe { &*kernel::container_of!(dw, CtNet, gc_work) };
+    // SAFETY: Only this function touches `gc`, and a work item never runs concurrently with
+    // itself.
+    let pacer = unsafe { &mut *ct.gc.get() };
+    let table = &ct.table;
+    let now = time::now();
+    let deadline = now.wrapping_add(BUDGET);
+    let mut expired = 0;
+    let first = pacer.start(now, HZ);
+    for b in first..table.size() {
+        let rcu = RcuGuard::new();
+        for (conn, dir) in table.walk(b, &rcu) {
+            if dir != Dir::Original || conn.status() & bits::DYING != 0 {
+                continue;
+            }
+            if conn.expired(now) {
+                if table.kill(conn) {
+                    expired += 1;
+                }
+            } else {
+                pacer.live(conn.expires_in(now), HZ);
+            }
+        }
+        drop(rcu);
+        let stop = if expired > EXPIRED_MAX {
+            Some(true)
+        } else if (time::now().wrapping_sub(deadline) as i32) > 0 {
+            Some(false)
+        } else {
+            None
+        };
+        if let Some(burst) = stop {
+            if b + 1 < table.size() {
+                ct.gc_work.queue(pacer.pause(b + 1, burst));
+                return;
+            }
+        }
+    }
+    ct.gc_work.queue(pacer.finish(time::now(), HZ));
+}

@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! rust_conntrack's protocol logic as a userspace crate.
+//!
+//! The kernel module compiles `ct/mod.rs` as its `ct` module; here the same file is the `ct`
+//! module of a plain `no_std` library, so that tests and fuzzers exercise the code the kernel
+//! runs. Only the parts that need no kernel are built.
+
+#![no_std]
+// The kernel module, not this crate, is the user of most items.
+#![allow(dead_code)]
+
+#[cfg(test)]
+extern crate std;
+
+#[path = "mod.rs"]
+pub mod ct;

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Reading a packet's tuple, as conntrack's entry hooks do.
+//!
+//! Every header is copied out through [`Packet::read`] after its length is known to be there, so
+//! no read goes past the end of a packet, however malformed.
+
+use super::tuple::{icmp, icmpv6, ipproto, Tuple, L3};
+
+/// The bytes of one packet, from its network header on.
+pub(crate) trait Packet {
+    /// Length of the packet from the network header on.
+    fn total_len(&self) -> usize;
+
+    /// Copies the `N` bytes at `offset`, or returns `None` if the packet ends first.
+    fn read<const N: usize>(&self, offset: usize) -> Option<[u8; N]>;
+
+    /// Whether the transport checksum of the `proto` payload at `l4` is correct.
+    fn checksum_ok(&self, l3: L3, l4: usize, proto: u8) -> bool;
+}
+
+/// What a packet is to connection tracking.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Parsed {
+    /// A packet of the flow named by `tuple`; its transport header starts at `l4`.
+    Flow {
+        /// The packet's tuple.
+        tuple: Tuple,
+        /// Offset of the transport header.
+        l4: usize,
+    },
+    /// An ICMP or ICMPv6 error about a packet of another flow.
+    Error {
+        /// The tuple of the packet quoted in the error, as that packet was sent.
+        quoted: Tuple,
+        /// The error's destination address, which must be the quoted flow's source.
+        dst: [u8; 16],
+    },
+    /// A message conntrack leaves untracked by design: IPv6 neighbour discovery and multicast
+    /// listener messages.
+    Untracked,
+}
+
+/// Why a packet cannot be tracked.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Invalid {
+    /// The packet ends inside a header.
+    Truncated,
+    /// A header's length or version field is inconsistent.
+    Malformed,
+    /// A fragment other than the first.
+    Fragment,
+    /// A transport checksum is wrong.
+    Checksum,
+    /// ICMP carried over IPv6 or ICMPv6 over IPv4.
+    WrongFamily,
+    /// An ICMP or ICMPv6 message that is short, fails its checksum, has an unknown type or quotes
+    /// a packet that cannot be read. nf_conntrack counts these as errors, not as invalid.
+    Icmp,
+}
+
+/// Where a packet's transport header is and what it carries.
+#[derive(Clone, Copy)]
+struct Network {
+    src: [u8; 16],
+    dst: [u8; 16],
+    proto: u8,
+    l4: usize,
+}
+
+/// Parses the packet into what conntrack needs to know of it.
+///
+/// `verify_checksum` asks for transport checksums to be checked, as nf_conntrack does on
+/// PRE_ROUTING when `nf_conntrack_checksum` is set.
+pub(crate) fn parse<P: Packet + ?Sized>(
+    pkt: &P,
+    l3: L3,
+    verify_checksum: bool,
+) -> Result<Parsed, Invalid> {
+    let net = network(pkt, l3, 0)?;
+    match (net.proto, l3) {
+        (ipproto::ICMP, L3::Ipv4) | (ipproto::ICMPV6, L3::Ipv6) => {
+            icmp(pkt, l3, net, verify_checksum)
+        }
+        (ipproto::ICMP, L3::Ipv6) | (ipproto::ICMPV6, L3::Ipv4) => Err(Invalid::WrongFamily),
+        (ipproto::UDP, _) => {
+            let [sp0, sp1, dp0, dp1, len0, len1, c0, c1] =
+                pkt.read(net.l4).ok_or(Invalid::Truncated)?;
+            let len = usize::from(u16::from_be_bytes([len0, len1]));
+            if len < 8 || len > pkt.total_len() - net.l4 {
+                return Err(Invalid::Malformed);
+            }
+            if verify_checksum && (c0, c1) != (0, 0) && !pkt.checksum_ok(l3, net.l4, ipproto::UDP) {
+                return Err(Invalid::Checksum);
+            }
+            Ok(flow(
+                l3,
+                net,
+                u16::from_be_bytes([sp0, sp1]),
+                u16::from_be_bytes([dp0, dp1]),
+            ))
+        }
+        (ipproto::TCP, _) => {
+            let h: [u8; 20] = pkt.read(net.l4).ok_or(Invalid::Truncated)?;
+            let doff = usize::from(h[12] >> 4) * 4;
+            if doff < 20 || doff > pkt.total_len() - net.l4 {
+                return Err(Invalid::Malformed);
+            }
+            if verify_checksum && !pkt.checksum_ok(l3, net.l4, ipproto::TCP) {
+                return Err(Invalid::Checksum);
+            }
+            Ok(flow(
+                l3,
+                net,
+                u16::from_be_bytes([h[0], h[1]]),
+                u16::from_be_bytes([h[2], h[3]]),
+            ))
+        }
+        _ => Ok(flow(l3, net, 0, 0)),
+    }
+}
+
+fn flow(l3: L3, net: Network, src_id: u16, dst_id: u16) -> Parsed {
+    Parsed::Flow {
+        tuple: Tuple::new(l3, net.proto, net.src, net.dst, src_id, dst_id),
+        l4: net.l4,
+    }
+}
+
+/// Reads the network header at `off` and finds the transport header after it.
+fn network<P: Packet + ?Sized>(pkt: &P, l3: L3, off: usize) -> Result<Network, Invalid> {
+    match l3 {
+        L3::Ipv4 => {
+            let h: [u8; 20] = pkt.read(off).ok_or(Invalid::Truncated)?;
+            let ihl = usize::from(h[0] & 0x0f) * 4;
+            if h[0] >> 4 != 4 || ihl < 20 {
+                return Err(Invalid::Malformed);
+            }
+            // Fragment offset, without the flag bits.
+            if u16::from_be_bytes([h[6], h[7]]) & 0x1fff != 0 {
+                return Err(Invalid::Fragment);
+            }
+            let l4 = off + ihl;
+            if l4 > pkt.total_len() {
+                return Err(Invalid::Malformed);
+            }
+            let mut src = [0; 16];
+            let mut dst = [0; 16];
+            src[..4].copy_from_slice(&h[12..16]);
+            dst[..4].copy_from_slice(&h[16..20]);
+            Ok(Network {
+                src,
+                dst,
+                proto: h[9],
+                l4,
+            })
+        }
+        L3::Ipv6 => {
+            let h: [u8; 40] = pkt.read(off).ok_or(Invalid::Truncated)?;
+            if h[0] >> 4 != 6 {
+                return Err(Invalid::Malformed);
+            }
+            let (proto, l4) = skip_ipv6_extensions(pkt, h[6], off + 40)?;
+            let mut src = [0; 16];
+            let mut dst = [0; 16];
+            src.copy_from_slice(&h[8..24]);
+            dst.copy_from_slice(&h[24..40]);
+            Ok(Network {
+                src,
+                dst,
+                proto,
+                l4,
+            })
+        }
+    }
+}
+
+/// Walks IPv6 extension headers from `off`, returning the transport protocol and its offset.
+fn skip_ipv6_extensions<P: Packet + ?Sized>(
+    pkt: &P,
+    mut next: u8,
+    mut off: usize,
+) -> Result<(u8, usize), Invalid> {
+    const HOP: u8 = 0;
+    const ROUTING: u8 = 43;
+    const FRAGMENT: u8 = 44;
+    const AUTH: u8 = 51;
+    const NONE: u8 = 59;
+    const DEST: u8 = 60;
+    loop {
+        let len = match next {
+            HOP | ROUTING | DEST => None,
+            AUTH => None,
+            FRAGMENT => Some(8),
+            NONE => return Err(Invalid::Malformed),
+            _ => return Ok((next, off)),
+        };
+        let [nh, hlen, f0, f1] = pkt.read(off).ok_or(Invalid::Truncated)?;
+        let len = match len {
+            Some(len) => {
+                if u16::from_be_bytes([f0, f1]) & !0x7 != 0 {
+                    return Err(Invalid::Fragment);
+                }
+                len
+            }
+            None if next == AUTH => (usize::from(hlen) + 2) * 4,
+            None => (usize::from(hlen) + 1) * 8,
+        };
+        next = nh;
+        off += len;
+    }
+}
+
+/// ICMP and ICMPv6: queries become flows, errors point at the flow they quote.
+fn icmp<P: Packet + ?Sized>(
+    pkt: &P,
+    l3: L3,
+    net: Network,
+    verify_checksum: bool,
+) -> Result<Parsed, Invalid> {
+    let [ty, code, _, _, id0, id1, _, _] = pkt.read(net.l4).ok_or(Invalid::Icmp)?;
+    if verify_checksum && !pkt.checksum_ok(l3, net.l4, net.proto) {
+        return Err(Invalid::Icmp);
+    }
+    let is_error = match l3 {
+        L3::Ipv4 => {
+            if ty > icmp::ADDRESS_REPLY {
+                return Err(Invalid::Icmp);
+            }
+            matches!(
+                ty,
+                icmp::DEST_UNREACH
+                    | icmp::SOURCE_QUENCH
+                    | icmp::REDIRECT
+                    | icmp::TIME_EXCEEDED
+                    | icmp::PARAMETER_PROB
+            )
+        }
+        L3::Ipv6 => {
+            if is_untracked_icmpv6(ty) {
+                return Ok(Parsed::Untracked);
+            }
+            ty < icmpv6::ECHO_REQUEST
+        }
+    };
+    if !is_error {
+        let id = u16::from_be_bytes([id0, id1]);
+        return Ok(flow(l3, net, id, u16::from(ty) << 8 | u16::from(code)));
+    }
+    // The quoted packet: its network header and the start of its transport header.
+    let inner = network(pkt, l3, net.l4 + 8).map_err(|_| Invalid::Icmp)?;
+    let (src_id, dst_id) = match inner.proto {
+        ipproto::TCP | ipproto::UDP => {
+            let [s0, s1, d0, d1] = pkt.read(inner.l4).ok_or(Invalid::Icmp)?;
+            (u16::from_be_bytes([s0, s1]), u16::from_be_bytes([d0, d1]))
+        }
+        ipproto::ICMP | ipproto::ICMPV6 => {
+            let [ty, code, _, _, id0, id1, _, _] = pkt.read(inner.l4).ok_or(Invalid::Icmp)?;
+            (
+                u16::from_be_bytes([id0, id1]),
+                u16::from(ty) << 8 | u16::from(code),
+            )
+        }
+        _ => (0, 0),
+    };
+    Ok(Parsed::Error {
+        quoted: Tuple::new(l3, inner.proto, inner.src, inner.dst, src_id, dst_id),
+        dst: net.dst,
+    })
+}
+
+/// ICMPv6 neighbour discovery and multicast listener messages, which are never tracked.
+fn is_untracked_icmpv6(ty: u8) -> bool {
+    // Multicast listener query, report and done; router and neighbour solicitation and
+    // advertisement; MLDv2 report.
+    matches!(ty, 130..=136 | 143)
+}
+
+/// Packets held in one contiguous buffer, as userspace tests and fuzzers hold them.
+#[cfg(not(MODULE))]
+impl Packet for [u8] {
+    fn total_len(&self) -> usize {
+        self.len()
+    }
+
+    fn read<const N: usize>(&self, offset: usize) -> Option<[u8; N]> {
+        self.get(offset..offset.checked_add(N)?)?.try_into().ok()
+    }
+
+    fn checksum_ok(&self, l3: L3, l4: usize, proto: u8) -> bool {
+        let payload = &self[l4..];
+        let mut sum: u32 = 0;
+        let mut add = |b: &[u8]| {
+            for c in b.chunks(2) {
+                sum += u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]));
+            }
+        };
+        // ICMP has no pseudo-header; UDP, TCP and ICMPv6 have.
+        if proto != ipproto::ICMP {
+            match l3 {
+                L3::Ipv4 => add(&self[12..20]),
+                L3::Ipv6 => add(&self[8..40]),
+            }
+            add(&[0, proto]);
+            add(&(payload.len() as u32).to_be_bytes());
+        }
+        add(payload);
+        while sum > 0xffff {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+        sum == 0xffff
+    }
+}
+
+#[cfg(test)]
+mod tests;

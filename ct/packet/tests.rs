@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Tests of tuple parsing over hand-built packets.
+
+use super::*;
+use std::vec::Vec;
+
+const A4: [u8; 4] = [10, 0, 0, 1];
+const B4: [u8; 4] = [10, 0, 0, 2];
+const A6: [u8; 16] = [0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+const B6: [u8; 16] = [0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2];
+
+fn pad(a: &[u8]) -> [u8; 16] {
+    let mut b = [0; 16];
+    b[..a.len()].copy_from_slice(a);
+    b
+}
+
+/// Fills in the transport checksum of `p`, whose transport header is at `l4`.
+fn fix_checksum(p: &mut [u8], l3: L3, l4: usize, proto: u8) {
+    let at = l4
+        + match proto {
+            ipproto::UDP => 6,
+            ipproto::TCP => 16,
+            _ => 2,
+        };
+    p[at..at + 2].copy_from_slice(&[0, 0]);
+    // With the field zero, the one's complement sum of everything else is the checksum.
+    for c in 0..=0xffffu16 {
+        p[at..at + 2].copy_from_slice(&c.to_be_bytes());
+        if p.checksum_ok(l3, l4, proto) {
+            return;
+        }
+    }
+    unreachable!();
+}
+
+fn ipv4(proto: u8, src: [u8; 4], dst: [u8; 4], payload: &[u8]) -> Vec<u8> {
+    let total = (20 + payload.len()) as u16;
+    let mut p = std::vec![0x45, 0, 0, 0, 0, 0, 0, 0, 64, proto, 0, 0];
+    p[2..4].copy_from_slice(&total.to_be_bytes());
+    p.extend_from_slice(&src);
+    p.extend_from_slice(&dst);
+    p.extend_from_slice(payload);
+    p
+}
+
+fn ipv6(next: u8, src: [u8; 16], dst: [u8; 16], payload: &[u8]) -> Vec<u8> {
+    let mut p = std::vec![0x60, 0, 0, 0];
+    p.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+    p.extend_from_slice(&[next, 64]);
+    p.extend_from_slice(&src);
+    p.extend_from_slice(&dst);
+    p.extend_from_slice(payload);
+    p
+}
+
+fn udp(sport: u16, dport: u16, data: &[u8]) -> Vec<u8> {
+    let mut p = Vec::new();
+    p.extend_from_slice(&sport.to_be_bytes());
+    p.extend_from_slice(&dport.to_be_bytes());
+    p.extend_from_slice(&((8 + data.len()) as u16).to_be_bytes());
+    p.extend_from_slice(&[0, 0]);
+    p.extend_from_slice(data);
+    p
+}
+
+fn icmp_msg(ty: u8, code: u8, id: u16, data: &[u8]) -> Vec<u8> {
+    let mut p = std::vec![ty, code, 0, 0];
+    p.extend_from_slice(&id.to_be_bytes());
+    p.extend_from_slice(&[0, 1]);
+    p.extend_from_slice(data);
+    p
+}
+
+fn flow_of(p: &[u8], l3: L3) -> Tuple {
+    match parse(p, l3, true) {
+        Ok(Parsed::Flow { tuple, .. }) => tuple,
+        other => panic!("not a flow: {other:?}"),
+    }
+}
+
+#[test]
+fn ipv4_udp() {
+    let mut p = ipv4(ipproto::UDP, A4, B4, &udp(40000, 53, b"query"));
+    fix_checksum(&mut p, L3::Ipv4, 20, ipproto::UDP);
+    assert_eq!(
+        parse(&p[..], L3::Ipv4, true),
+        Ok(Parsed::Flow {
+            tuple: Tuple::new(L3::Ipv4, ipproto::UDP, pad(&A4), pad(&B4), 40000, 53),
+            l4: 20
+        })
+    );
+}
+
+#[test]
+fn udp_checksum_is_checked_only_when_asked_and_present() {
+    let mut p = ipv4(ipproto::UDP, A4, B4, &udp(1, 2, b"x"));
+    fix_checksum(&mut p, L3::Ipv4, 20, ipproto::UDP);
+    p[26] ^= 0xff;
+    assert_eq!(parse(&p[..], L3::Ipv4, true), Err(Invalid::Checksum));
+    assert!(parse(&p[..], L3::Ipv4, false).is_ok());
+    // A zero checksum means none was computed.
+    p[26..28].copy_from_slice(&[0, 0]);
+    assert!(parse(&p[..], L3::Ipv4, true).is_ok());
+}
+
+#[test]
+fn udp_length_field_must_fit() {
+    let mut p = ipv4(ipproto::UDP, A4, B4, &udp(1, 2, b"abcd"));
+    p[24..26].copy_from_slice(&13u16.to_be_bytes());
+    assert_eq!(parse(&p[..], L3::Ipv4, false), Err(Invalid::Malformed));
+    p[24..26].copy_from_slice(&7u16.to_be_bytes());
+    assert_eq!(parse(&p[..], L3::Ipv4, false), Err(Invalid::Malformed));
+    p[24..26].copy_from_slice(&12u16.to_be_bytes());
+    assert!(parse(&p[..], L3::Ipv4, false).is_ok());
+}
+
+#[test]
+fn ipv4_tcp_and_generic() {
+    let mut tcp = std::vec![0u8; 24];
+    tcp[..4].copy_from_slice(&[0x8e, 0x86, 0x01, 0xbb]);
+    tcp[12] = 6 << 4;
+    let mut p = ipv4(ipproto::TCP, A4, B4, &tcp);
+    fix_checksum(&mut p, L3::Ipv4, 20, ipproto::TCP);
+    assert_eq!(
+        flow_of(&p, L3::Ipv4),
+        Tuple::new(L3::Ipv4, ipproto::TCP, pad(&A4), pad(&B4), 36486, 443)
+    );
+    // Data offset below the minimum, or past the end.
+    for doff in [4, 7] {
+        p[32] = doff << 4;
+        assert_eq!(parse(&p[..], L3::Ipv4, false), Err(Invalid::Malformed));
+    }
+    let gre = ipv4(47, A4, B4, &[0; 8]);
+    assert_eq!(
+        flow_of(&gre, L3::Ipv4),
+        Tuple::new(L3::Ipv4, 47, pad(&A4), pad(&B4), 0, 0)
+    );
+    // A generic protocol needs no transport header at all.
+    let empty = ipv4(253, A4, B4, &[]);
+    assert_eq!(flow_of(&empty, L3::Ipv4).proto(), 253);
+}
+
+#[test]
+fn ipv4_options_move_the_transport_header() {
+    let mut p = ipv4(ipproto::UDP, A4, B4, &[]);
+    p[0] = 0x46;
+    p.extend_from_slice(&[1, 1, 1, 0]);
+    p.extend_from_slice(&udp(7, 9, b""));
+    match parse(&p[..], L3::Ipv4, false) {
+        Ok(Parsed::Flow { tuple, l4 }) => {
+            assert_eq!((tuple.src_id(), tuple.dst_id(), l4), (7, 9, 24))
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn bad_ipv4_headers_are_invalid() {
+    let good = ipv4(ipproto::UDP, A4, B4, &udp(1, 2, b""));
+    let mut p = good.clone();
+    p[0] = 0x44;
+    assert_eq!(parse(&p[..], L3::Ipv4, false), Err(Invalid::Malformed));
+    p[0] = 0x55;
+    assert_eq!(parse(&p[..], L3::Ipv4, false), Err(Invalid::Malformed));
+    // Header length past the end of the packet.
+    p[0] = 0x4f;
+    assert_eq!(parse(&p[..], L3::Ipv4, false), Err(Invalid::Malformed));
+    // Non-first fragment; a first fragment (MF only) parses.
+    let mut p = good.clone();
+    p[6..8].copy_from_slice(&0x0001u16.to_be_bytes());
+    assert_eq!(parse(&p[..], L3::Ipv4, false), Err(Invalid::Fragment));
+    p[6..8].copy_from_slice(&0x2000u16.to_be_bytes());
+    assert!(parse(&p[..], L3::Ipv4, false).is_ok());
+}
+
+#[test]
+fn every_truncation_is_rejected_without_reading_past_the_end() {
+    let mut err = ipv4(ipproto::UDP, B4, A4, &udp(53, 40000, b""));
+    // Quotes the ports only: every shorter packet misses something.
+    err.truncate(24);
+    let packets: Vec<(L3, Vec<u8>)> = std::vec![
+        (L3::Ipv4, ipv4(ipproto::UDP, A4, B4, &udp(1, 2, b""))),
+        (
+            L3::Ipv4,
+            ipv4(
+                ipproto::TCP,
+                A4,
+                B4,
+                &[
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    5 << 4,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0
+                ]
+            )
+        ),
+        (
+            L3::Ipv4,
+            ipv4(ipproto::ICMP, A4, B4, &icmp_msg(8, 0, 1, b""))
+        ),
+        (
+            L3::Ipv4,
+            ipv4(ipproto::ICMP, A4, B4, &icmp_msg(3, 3, 0, &err))
+        ),
+        (L3::Ipv6, ipv6(ipproto::UDP, A6, B6, &udp(1, 2, b""))),
+        (
+            L3::Ipv6,
+            ipv6(
+                0,
+                A6,
+                B6,
+                &[ipproto::UDP, 0, 1, 4, 0, 0, 0, 0, 0, 1, 0, 2, 0, 8, 0, 0]
+            )
+        ),
+    ];
+    for (l3, p) in packets {
+        assert!(parse(&p[..], l3, false).is_ok(), "{p:?}");
+        for len in 0..p.len() {
+            if let Ok(parsed) = parse(&p[..len], l3, false) {
+                panic!("{len} of {} bytes parsed as {parsed:?}", p.len());
+            }
+        }
+    }
+}
+
+#[test]
+fn icmp_echo_is_a_flow_keyed_by_type_code_and_id() {
+    let mut p = ipv4(ipproto::ICMP, A4, B4, &icmp_msg(8, 0, 0x1234, b"ping"));
+    fix_checksum(&mut p, L3::Ipv4, 20, ipproto::ICMP);
+    let t = flow_of(&p, L3::Ipv4);
+    assert_eq!((t.icmp_type(), t.icmp_code(), t.src_id()), (8, 0, 0x1234));
+    p[22] ^= 1;
+    assert_eq!(parse(&p[..], L3::Ipv4, true), Err(Invalid::Icmp));
+}
+
+#[test]
+fn icmp_unknown_type_is_an_icmp_error() {
+    let p = ipv4(ipproto::ICMP, A4, B4, &icmp_msg(19, 0, 0, b""));
+    assert_eq!(parse(&p[..], L3::Ipv4, false), Err(Invalid::Icmp));
+}
+
+#[test]
+fn icmp_error_quotes_the_packet_it_is_about() {
+    let quoted = ipv4(ipproto::UDP, A4, B4, &udp(40000, 53, b"payload"));
+    let p = ipv4(ipproto::ICMP, B4, A4, &icmp_msg(3, 3, 0, &quoted[..28]));
+    assert_eq!(
+        parse(&p[..], L3::Ipv4, false),
+        Ok(Parsed::Error {
+            quoted: Tuple::new(L3::Ipv4, ipproto::UDP, pad(&A4), pad(&B4), 40000, 53),
+            dst: pad(&A4)
+        })
+    );
+    // Quoting too little of the packet to see its ports.
+    let p = ipv4(ipproto::ICMP, B4, A4, &icmp_msg(3, 3, 0, &quoted[..22]));
+    assert_eq!(parse(&p[..], L3::Ipv4, false), Err(Invalid::Icmp));
+}
+
+#[test]
+fn icmp_over_the_wrong_family_is_invalid() {
+    let p = ipv6(ipproto::ICMP, A6, B6, &icmp_msg(8, 0, 1, b""));
+    assert_eq!(parse(&p[..], L3::Ipv6, false), Err(Invalid::WrongFamily));
+    let p = ipv4(ipproto::ICMPV6, A4, B4, &icmp_msg(128, 0, 1, b""));
+    assert_eq!(parse(&p[..], L3::Ipv4, false), Err(Invalid::WrongFamily));
+}
+
+#[test]
+fn ipv6_udp_after_extension_headers() {
+    // Hop-by-hop (8 bytes), destination options (16 bytes), first fragment (8 bytes), UDP.
+    let mut ext = std::vec![60, 0, 1, 4, 0, 0, 0, 0];
+    ext.extend_from_slice(&[44, 1, 1, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    ext.extend_from_slice(&[ipproto::UDP, 0, 0, 1, 0, 0, 0, 7]);
+    ext.extend_from_slice(&udp(5353, 5353, b"mdns"));
+    let mut p = ipv6(0, A6, B6, &ext);
+    fix_checksum(&mut p, L3::Ipv6, 72, ipproto::UDP);
+    assert_eq!(
+        parse(&p[..], L3::Ipv6, true),
+        Ok(Parsed::Flow {
+            tuple: Tuple::new(L3::Ipv6, ipproto::UDP, A6, B6, 5353, 5353),
+            l4: 72
+        })
+    );
+    // The same fragment with a non-zero offset.
+    p[40 + 8 + 16 + 2..40 + 8 + 16 + 4].copy_from_slice(&0x0008u16.to_be_bytes());
+    assert_eq!(parse(&p[..], L3::Ipv6, false), Err(Invalid::Fragment));
+}
+
+#[test]
+fn ipv6_no_next_header_is_malformed() {
+    let p = ipv6(59, A6, B6, &[]);
+    assert_eq!(parse(&p[..], L3::Ipv6, false), Err(Invalid::Malformed));
+}
+
+#[test]
+fn ipv6_authentication_header_length_is_in_words() {
+    // AH with payload length 4: (4 + 2) * 4 = 24 bytes.
+    let mut ah = std::vec![ipproto::UDP, 4];
+    ah.resize(24, 0);
+    ah.extend_from_slice(&udp(1, 2, b""));
+    let p = ipv6(51, A6, B6, &ah);
+    match parse(&p[..], L3::Ipv6, false) {
+        Ok(Parsed::Flow { l4, .. }) => assert_eq!(l4, 64),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn icmpv6_echo_neighbour_discovery_and_errors() {
+    let mut p = ipv6(ipproto::ICMPV6, A6, B6, &icmp_msg(128, 0, 42, b""));
+    fix_checksum(&mut p, L3::Ipv6, 40, ipproto::ICMPV6);
+    let t = flow_of(&p, L3::Ipv6);
+    assert_eq!((t.icmp_type(), t.src_id()), (128, 42));
+
+    for ty in [130, 133, 134, 135, 136, 143] {
+        let p = ipv6(ipproto::ICMPV6, A6, B6, &icmp_msg(ty, 0, 0, &[0; 16]));
+        assert_eq!(
+            parse(&p[..], L3::Ipv6, false),
+            Ok(Parsed::Untracked),
+            "type {ty}"
+        );
+    }
+
+    let quoted = ipv6(ipproto::UDP, A6, B6, &udp(1000, 2000, b""));
+    let p = ipv6(ipproto::ICMPV6, B6, A6, &icmp_msg(1, 4, 0, &quoted));
+    assert_eq!(
+        parse(&p[..], L3::Ipv6, false),
+        Ok(Parsed::Error {
+            quoted: Tuple::new(L3::Ipv6, ipproto::UDP, A6, B6, 1000, 2000),
+            dst: A6
+        })
+    );
+}

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The packet path: tracking at PRE_ROUTING and LOCAL_OUT (as `nf_conntrack_in()`), confirming
+//! at POST_ROUTING and LOCAL_IN (as `nf_conntrack_confirm()`).
+
+use super::conn::{Conn, NewConn};
+use super::format::Stats;
+use super::hash::HashKey;
+use super::netns::{CtNet, HookCounts, MAX};
+use super::packet::{parse, Invalid, Parsed};
+use super::proto::{self, Decision, ProtoState, Seen};
+use super::status::{bits, CtInfo, Dir};
+use super::sys::netfilter::{Hook, HookHandler, HookState, Verdict};
+use super::sys::skb::Skb;
+use super::sys::sync::RcuGuard;
+use super::sys::time;
+use super::table::InsertError;
+use super::tuple::{ipproto, Tuple, L3};
+use core::mem::offset_of;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use kernel::prelude::*;
+use kernel::types::ARef;
+
+/// The key of every table's hash, drawn when the module loads.
+static HASH_KEY: [AtomicU64; 2] = [AtomicU64::new(0), AtomicU64::new(0)];
+/// Whether hooks only count packets (the `hooks_only` parameter).
+static HOOKS_ONLY: AtomicBool = AtomicBool::new(false);
+
+/// Sets up what the packet path reads on every packet; before any hook is registered.
+pub(crate) fn setup(key: [u64; 2], hooks_only: bool) {
+    HASH_KEY[0].store(key[0], Relaxed);
+    HASH_KEY[1].store(key[1], Relaxed);
+    HOOKS_ONLY.store(hooks_only, Relaxed);
+}
+
+/// Hashes a tuple with the table key.
+#[inline]
+pub(crate) fn hash(t: &Tuple) -> u32 {
+    HashKey([HASH_KEY[0].load(Relaxed), HASH_KEY[1].load(Relaxed)]).hash(t)
+}
+
+macro_rules! stat {
+    ($ct:expr, $field:ident) => {
+        $ct.stat(offset_of!(Stats, $field))
+    };
+}
+
+/// Whether a clash of two new connections of protocol `proto` may be resolved by keeping the
+/// first: for protocols without state of their own, as nf_conntrack.
+fn allows_clash(proto: u8) -> bool {
+    !matches!(proto, ipproto::TCP | ipproto::ICMP | ipproto::ICMPV6)
+}
+
+impl HookHandler for CtNet {
+    fn hook(&self, skb: &mut Skb, state: &HookState) -> Verdict {
+        let (l3, hook) = (state.l3(), state.hook());
+        self.hooks_seen.inc(HookCounts::offset(l3, hook));
+        if HOOKS_ONLY.load(Relaxed) {
+            return Verdict::Accept;
+        }
+        match hook {
+            Hook::PreRouting | Hook::LocalOut => self.track(l3, hook, skb),
+            Hook::PostRouting | Hook::LocalIn => confirm(skb),
+            Hook::Forward => Verdict::Accept,
+        }
+    }
+}
+
+impl CtNet {
+    /// Tracks one packet entering the stack or leaving this host.
+    fn track(&self, l3: L3, hook: Hook, skb: &mut Skb) -> Verdict {
+        // A packet looped back carries its connection already; one marked untracked stays so.
+        if skb.nfct() != 0 {
+            return Verdict::Accept;
+        }
+        let verify = hook == Hook::PreRouting && self.checksum.load(Relaxed) != 0;
+        match parse(&skb.network(hook, l3), l3, verify) {
+            Ok(Parsed::Flow { tuple, .. }) => self.track_flow(skb, &tuple),
+            Ok(Parsed::Error { quoted, dst }) => {
+                self.track_error(skb, &quoted, &dst);
+                Verdict::Accept
+            }
+            Ok(Parsed::Untracked) => {
+                skb.set_nfct(CtInfo::Untracked as usize);
+                Verdict::Accept
+            }
+            Err(Invalid::Icmp) => {
+                stat!(self, error);
+                Verdict::Accept
+            }
+            Err(_) => {
+                stat!(self, invalid);
+                Verdict::Accept
+            }
+        }
+    }
+
+    fn track_flow(&self, skb: &mut Skb, tuple: &Tuple) -> Verdict {
+        let now = time::now();
+        let hash = hash(tuple);
+        let rcu = RcuGuard::new();
+        let Some((conn, dir)) = self.table.find(tuple, hash, now, &rcu) else {
+            return self.track_new(skb, tuple, hash, now);
+        };
+        drop(rcu);
+        let status = conn.status();
+        let seen = Seen {
+            proto: tuple.proto(),
+            orig_icmp_type: conn.tuple(Dir::Original).icmp_type(),
+            dir,
+            confirmed: status & bits::CONFIRMED != 0,
+            status,
+            now,
+            hz: time::HZ,
+        };
+        let decision = if tuple.proto() == ipproto::TCP {
+            conn.with_proto(|state| proto::track(&seen, state, &self.timeouts))
+        } else {
+            proto::track(&seen, &mut conn.proto(), &self.timeouts)
+        };
+        let Decision::Accept { timeout, assure } = decision else {
+            stat!(self, invalid);
+            return Verdict::Accept;
+        };
+        conn.set_timeout(now.wrapping_add(timeout));
+        conn.account(dir, skb.len());
+        let mut set = if assure { bits::ASSURED } else { 0 };
+        if dir == Dir::Reply && status & bits::SEEN_REPLY == 0 {
+            set |= bits::SEEN_REPLY;
+        }
+        if set != 0 {
+            conn.set_status(set);
+        }
+        Conn::attach(skb, conn, CtInfo::of_packet(dir, status));
+        Verdict::Accept
+    }
+
+    /// The first packet of a connection: a new, unconfirmed entry travels with the packet until
+    /// the confirm hook puts it in the table.
+    fn track_new(&self, skb: &mut Skb, tuple: &Tuple, hash: u32, now: u32) -> Verdict {
+        let Some(reply) = tuple.invert() else {
+            stat!(self, invalid);
+            return Verdict::Accept;
+        };
+        let mut state = ProtoState::default();
+        let seen = Seen {
+            proto: tuple.proto(),
+            orig_icmp_type: tuple.icmp_type(),
+            dir: Dir::Original,
+            confirmed: false,
+            status: 0,
+            now,
+            hz: time::HZ,
+        };
+        let Decision::Accept { timeout, assure } = proto::track(&seen, &mut state, &self.timeouts)
+        else {
+            stat!(self, invalid);
+            return Verdict::Accept;
+        };
+        let conn = self.create(NewConn {
+            net: self.net(),
+            orig: *tuple,
+            reply,
+            hashes: [hash, self::hash(&reply)],
+            proto: state,
+            timeout,
+            status: if assure { bits::ASSURED } else { 0 },
+            acct: self.acct.load(Relaxed) != 0,
+        });
+        let Some(conn) = conn else {
+            stat!(self, drop);
+            return Verdict::Drop;
+        };
+        conn.account(Dir::Original, skb.len());
+        Conn::attach(skb, conn, CtInfo::New);
+        Verdict::Accept
+    }
+
+    /// Creates an unconfirmed connection, making room for it if the namespace is full; `None`
+    /// if there is none to make, or no memory.
+    pub(crate) fn create(&self, n: NewConn<'_>) -> Option<ARef<Conn>> {
+        let hash = n.hashes[0];
+        let count = self.count.fetch_add(1, Relaxed) + 1;
+        let max = MAX.load(Relaxed);
+        if max > 0 && count > max {
+            let dropped = self.table.early_drop(hash);
+            if dropped == 0 {
+                self.count.fetch_sub(1, Relaxed);
+                if super::sys::ratelimit::net() {
+                    pr_warn!("nf_conntrack: table full, dropping packet\n");
+                }
+                return None;
+            }
+            for _ in 0..dropped {
+                stat!(self, early_drop);
+            }
+        }
+        let conn = Conn::new(n);
+        if conn.is_none() {
+            self.count.fetch_sub(1, Relaxed);
+        }
+        conn
+    }
+
+    /// An ICMP error: relates it to the connection of the packet it quotes.
+    fn track_error(&self, skb: &mut Skb, quoted: &Tuple, dst: &[u8; 16]) {
+        // The quoted packet went the other way: its connection has the inverse tuple.
+        let Some(inner) = quoted.invert() else {
+            stat!(self, error);
+            return;
+        };
+        let rcu = RcuGuard::new();
+        let found = self.table.find(&inner, hash(&inner), time::now(), &rcu);
+        drop(rcu);
+        match found {
+            Some((conn, dir)) if conn.tuple(dir).dst() == dst => {
+                Conn::attach(skb, conn, CtInfo::related(dir))
+            }
+            _ => stat!(self, error),
+        }
+    }
+}
+
+/// Puts the packet's new connection in its table.
+pub(crate) fn confirm(skb: &mut Skb) -> Verdict {
+    let Some((conn, ctinfo)) = Conn::of_skb(skb) else {
+        return Verdict::Accept;
+    };
+    if conn.status() & bits::CONFIRMED != 0 || ctinfo.dir() != Dir::Original {
+        return Verdict::Accept;
+    }
+    // The connection's own namespace: a packet may have crossed into another without leaving
+    // its connection behind.
+    let Some(ct) = conn.net().state::<CtNet>() else {
+        return Verdict::Drop;
+    };
+    match ct.table.insert(conn, time::now()) {
+        Ok(()) => Verdict::Accept,
+        Err(InsertError::Clash(winner)) if allows_clash(conn.tuple(Dir::Original).proto()) => {
+            // Two packets raced to create the same connection: the later one joins the first.
+            stat!(ct, clash_resolve);
+            Conn::attach(skb, winner, ctinfo);
+            Verdict::Accept
+        }
+        Err(InsertError::Clash(_)) => {
+            stat!(ct, drop);
+            stat!(ct, insert_failed);
+            Verdict::Drop
+        }
+        Err(InsertError::ChainTooLong) => {
+            stat!(ct, chaintoolong);
+            stat!(ct, insert_failed);
+            Verdict::Drop
+        }
+        Err(InsertError::Dying) => {
+            stat!(ct, insert_failed);
+            Verdict::Drop
+        }
+    }
+}

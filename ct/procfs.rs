@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `/proc/net/nf_conntrack`, `/proc/net/stat/nf_conntrack` and `/proc/net/rust_conntrack_hooks`.
+
+use super::conn::Conn;
+use super::format::{self, Counter, Entry};
+use super::netns::CtNet;
+use super::status::{bits, Dir};
+use super::sys::net::Net;
+use super::sys::netfilter::Hook;
+use super::sys::proc::{ProcDir, ProcEntry, SeqSingle, SeqTable, SeqWriter};
+use super::sys::sync::RcuGuard;
+use super::sys::time::{self, HZ};
+use super::tuple::{ipproto, L3};
+use core::fmt::{self, Write};
+use core::sync::atomic::Ordering;
+use kernel::c_str;
+use kernel::init::Zeroable;
+use kernel::prelude::*;
+
+/// Creates the files of `net`.
+pub(crate) fn create(net: &Net) -> Result<KVec<ProcEntry>> {
+    let mut files = KVec::with_capacity(3, GFP_KERNEL)?;
+    files.push(
+        ProcEntry::table::<Connections>(net, ProcDir::Net, c_str!("nf_conntrack"), 0o440)?,
+        GFP_KERNEL,
+    )?;
+    files.push(
+        ProcEntry::single::<Statistics>(net, ProcDir::Stat, c_str!("nf_conntrack"), 0o444)?,
+        GFP_KERNEL,
+    )?;
+    files.push(
+        ProcEntry::single::<HookCounters>(
+            net,
+            ProcDir::Net,
+            c_str!("rust_conntrack_hooks"),
+            0o444,
+        )?,
+        GFP_KERNEL,
+    )?;
+    Ok(files)
+}
+
+/// The connection list, one line per connection, in nf_conntrack's format.
+struct Connections;
+
+/// A reader's place: the `index`-th original-direction node of `bucket`, which is record `pos`.
+struct Cursor {
+    pos: u64,
+    bucket: usize,
+    index: usize,
+    /// Whether the fields above are a place; zero before the first read.
+    placed: bool,
+}
+
+// SAFETY: All-zero is a valid cursor: not placed.
+unsafe impl Zeroable for Cursor {}
+
+fn table(net: &Net) -> Option<&super::table::Table> {
+    net.state::<CtNet>().map(|ct| &ct.table)
+}
+
+impl Connections {
+    /// The connection at the cursor, if the cursor is on one.
+    fn at<'a>(c: &Cursor, net: &'a Net, rcu: &'a RcuGuard) -> Option<&'a Conn> {
+        let t = table(net)?;
+        t.walk(c.bucket, rcu)
+            .filter(|(_, d)| *d == Dir::Original)
+            .nth(c.index)
+            .map(|(conn, _)| conn)
+    }
+
+    /// Moves to the next connection at or after the cursor's place.
+    fn settle(c: &mut Cursor, net: &Net) -> bool {
+        let Some(t) = table(net) else { return false };
+        // The caller's RCU read section (see `SeqTable`) covers this one.
+        let rcu = RcuGuard::new();
+        while c.bucket < t.size() {
+            if Self::at(c, net, &rcu).is_some() {
+                return true;
+            }
+            c.bucket += 1;
+            c.index = 0;
+        }
+        false
+    }
+}
+
+impl SeqTable for Connections {
+    type Cursor = Cursor;
+
+    fn seek(c: &mut Cursor, net: &Net, pos: u64) -> bool {
+        // Reads carry on where the previous one stopped; any other position is counted out
+        // from the start.
+        if !c.placed || c.pos != pos {
+            *c = Cursor {
+                pos: 0,
+                bucket: 0,
+                index: 0,
+                placed: true,
+            };
+            if !Self::settle(c, net) {
+                return false;
+            }
+            while c.pos < pos {
+                if !Self::next(c, net) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        Self::settle(c, net)
+    }
+
+    fn next(c: &mut Cursor, net: &Net) -> bool {
+        c.index += 1;
+        c.pos += 1;
+        Self::settle(c, net)
+    }
+
+    fn show(c: &mut Cursor, net: &Net, out: &mut SeqWriter<'_>) -> fmt::Result {
+        let rcu = RcuGuard::new();
+        let (Some(ct), Some(conn)) = (net.state::<CtNet>(), Self::at(c, net, &rcu)) else {
+            return Ok(());
+        };
+        let Some(conn) = conn.try_get() else {
+            return Ok(());
+        };
+        let now = time::now();
+        if conn.expired(now) {
+            // As nf_conntrack, a read removes the expired entries it meets.
+            ct.table.kill(&conn);
+            return Ok(());
+        }
+        let orig = conn.tuple(Dir::Original);
+        let acct = conn.counters().map(|c| {
+            let dir = |d: usize| Counter {
+                packets: c[d][0].load(Ordering::Relaxed),
+                bytes: c[d][1].load(Ordering::Relaxed),
+            };
+            [dir(0), dir(1)]
+        });
+        let tcp = (orig.proto() == ipproto::TCP).then(|| conn.with_proto(|s| s.tcp));
+        let entry = Entry {
+            orig,
+            reply: conn.tuple(Dir::Reply),
+            expires_secs: conn.expires_in(now) / HZ,
+            tcp,
+            status: conn.status() & !bits::ACCT,
+            acct,
+            mark: cfg!(CONFIG_NF_CONNTRACK_MARK).then_some(0),
+            zone: cfg!(CONFIG_NF_CONNTRACK_ZONES).then_some(0),
+            refs: conn.refs(),
+        };
+        // Formatted whole, then written once, so that a line never appears in part.
+        let mut line = LineBuf::new();
+        format::write_entry(&mut line, &entry)?;
+        out.write_str(line.as_str())
+    }
+}
+
+/// A line of at most 512 bytes on the stack.
+struct LineBuf {
+    buf: [u8; 512],
+    len: usize,
+}
+
+impl LineBuf {
+    fn new() -> Self {
+        Self {
+            buf: [0; 512],
+            len: 0,
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        // Only whole `str`s are copied in.
+        core::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
+    }
+}
+
+impl Write for LineBuf {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len + s.len();
+        self.buf
+            .get_mut(self.len..end)
+            .ok_or(fmt::Error)?
+            .copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// Per-CPU statistics, in nf_conntrack's columns.
+struct Statistics;
+
+impl SeqSingle for Statistics {
+    fn show(net: &Net, out: &mut SeqWriter<'_>) -> fmt::Result {
+        let Some(ct) = net.state::<CtNet>() else {
+            return Ok(());
+        };
+        out.write_str(format::STATS_HEADER)?;
+        let entries = ct.count.load(Ordering::Relaxed).max(0) as u32;
+        for s in ct.stats.each() {
+            format::write_stats(out, entries, &s)?;
+        }
+        Ok(())
+    }
+}
+
+/// Packets seen at each hook in this namespace: `<family> <hook> <packets>` per line.
+struct HookCounters;
+
+impl SeqSingle for HookCounters {
+    fn show(net: &Net, out: &mut SeqWriter<'_>) -> fmt::Result {
+        let Some(ct) = net.state::<CtNet>() else {
+            return Ok(());
+        };
+        for (row, l3) in [L3::Ipv4, L3::Ipv6].into_iter().enumerate() {
+            for hook in Hook::ALL {
+                let n = ct.hooks_seen.sum(|c| c.0[row][hook as usize]);
+                writeln!(out, "{} {} {}", l3.name(), hook.name(), n)?;
+            }
+        }
+        Ok(())
+    }
+}

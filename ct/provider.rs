@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! This module as the kernel's connection tracker: what core networking code asks of it
+//! through `nf_ct_hook` about packets that carry a connection.
+
+use super::conn::Conn;
+use super::netns::CtNet;
+use super::packet::{parse, Parsed};
+use super::pipeline;
+use super::proto::TcpState;
+use super::status::{bits, CtInfo, Dir};
+use super::sys::bindings;
+use super::sys::ct_hook::CtHook;
+use super::sys::net::Net;
+use super::sys::netfilter::{Hook, Verdict};
+use super::sys::skb::Skb;
+use super::sys::sync::RcuGuard;
+use super::sys::time::{self, HZ};
+use super::tuple::{ipproto, Tuple, L3};
+use core::ptr::NonNull;
+use core::sync::atomic::Ordering::Relaxed;
+
+/// The callbacks.
+pub(crate) struct Provider;
+
+impl CtHook for Provider {
+    unsafe fn destroy(nfct: NonNull<bindings::nf_conntrack>) {
+        // SAFETY: Every `nf_conntrack` reaching this hook is the head of one of our connections
+        // (see `Conn::of_skb`), and its count has dropped to zero.
+        unsafe { Conn::destroy(nfct.cast()) };
+    }
+
+    fn attach(new: &mut Skb, old: &Skb) {
+        // The answer goes the other way.
+        let ctinfo = match CtInfo::from_bits(old.nfct()).map(CtInfo::dir) {
+            Some(Dir::Reply) => CtInfo::Related,
+            _ => CtInfo::RelatedReply,
+        };
+        match Conn::of_skb(old).and_then(|(conn, _)| conn.try_get()) {
+            Some(conn) => Conn::attach(new, conn, ctinfo),
+            // An untracked packet: the answer is related to nothing.
+            None => new.set_nfct(ctinfo as usize),
+        }
+    }
+
+    fn tuple_of(skb: &Skb) -> Option<Tuple> {
+        if let Some((conn, ctinfo)) = Conn::of_skb(skb) {
+            return Some(*conn.tuple(ctinfo.dir()));
+        }
+        // Untracked here: look the IPv4 packet up, and answer with the other direction.
+        let ct = skb.dev_net()?.state::<CtNet>()?;
+        let Ok(Parsed::Flow { tuple, .. }) =
+            parse(&skb.network(Hook::PostRouting, L3::Ipv4), L3::Ipv4, false)
+        else {
+            return None;
+        };
+        let rcu = RcuGuard::new();
+        let (conn, dir) = ct
+            .table
+            .find(&tuple, pipeline::hash(&tuple), time::now(), &rcu)?;
+        let other = match dir {
+            Dir::Original => Dir::Reply,
+            Dir::Reply => Dir::Original,
+        };
+        Some(*conn.tuple(other))
+    }
+
+    fn set_closing(nfct: NonNull<bindings::nf_conntrack>) {
+        // SAFETY: As in `destroy`; the caller's skb holds a reference.
+        let conn = unsafe { Conn::from_nfct(nfct.as_ptr() as usize) };
+        if conn.status() & bits::CONFIRMED == 0 || conn.tuple(Dir::Original).proto() != ipproto::TCP
+        {
+            return;
+        }
+        let Some(ct) = conn.net().state::<CtNet>() else {
+            return;
+        };
+        let close = ct.timeouts.tcp_close.load(Relaxed).max(0) as u32 * HZ;
+        conn.with_proto(|s| {
+            if s.tcp != TcpState::Close {
+                s.tcp = TcpState::Close;
+                conn.set_timeout(time::now().wrapping_add(close));
+            }
+        });
+    }
+
+    fn confirm(skb: &mut Skb) -> Verdict {
+        pipeline::confirm(skb)
+    }
+
+    fn update(_net: &Net, _skb: &mut Skb) -> Verdict {
+        // No helpers and no NAT: a reinjected packet needs nothing redone.
+        Verdict::Accept
+    }
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What rust_conntrack's own bindings cover, on top of the kernel crate's: bindgen reads this
+ * file. Types the kernel crate already has are taken from it.
+ */
+#include <linux/module.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
+#include <linux/proc_fs.h>
+#include <linux/ratelimit.h>
+#include <linux/random.h>
+#include <linux/seq_file_net.h>
+#include <net/net_namespace.h>
+#include <net/netfilter/ipv4/nf_defrag_ipv4.h>
+#include <net/netfilter/ipv6/nf_defrag_ipv6.h>
+#include <net/netfilter/nf_conntrack.h>
+
+#include "helpers.h"
+
+const int RCT_NF_ACCEPT = NF_ACCEPT;
+const int RCT_NF_DROP = NF_DROP;
+const int RCT_NOTIFY_OK = NOTIFY_OK;
+const int RCT_NOTIFY_BUSY = NOTIFY_STOP_MASK | (NOTIFY_OK + EBUSY);
+const unsigned long RCT_HZ = HZ;
+const gfp_t RCT_GFP_ATOMIC = GFP_ATOMIC;
+const gfp_t RCT_GFP_KERNEL = GFP_KERNEL;
+const u8 RCT_NF_CT_DEFAULT_ZONE_DIR = NF_CT_DEFAULT_ZONE_DIR;

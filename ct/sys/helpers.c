@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * C helpers for rust_conntrack. See helpers.h.
+ */
+#include <linux/cpumask.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/seq_file_net.h>
+#include <linux/netdevice.h>
+#include <net/netns/generic.h>
+
+#include "helpers.h"
+
+/* One lockdep class for all bucket locks, taken two at a time with the nested variant. */
+void rct_bucket_lock_init(spinlock_t *lock)
+{
+	spin_lock_init(lock);
+}
+
+/* One lockdep class for the per-connection locks. */
+void rct_conn_lock_init(spinlock_t *lock)
+{
+	spin_lock_init(lock);
+}
+
+void rct_spin_lock_bh(spinlock_t *lock)
+{
+	spin_lock_bh(lock);
+}
+
+void rct_spin_lock_bh_nested(spinlock_t *lock)
+{
+	local_bh_disable();
+	spin_lock_nested(lock, SINGLE_DEPTH_NESTING);
+}
+
+void rct_spin_unlock_bh(spinlock_t *lock)
+{
+	spin_unlock_bh(lock);
+}
+
+void rct_rcu_read_lock(void)
+{
+	rcu_read_lock();
+}
+
+void rct_rcu_read_unlock(void)
+{
+	rcu_read_unlock();
+}
+
+void rct_refcount_set(refcount_t *r, int n)
+{
+	refcount_set(r, n);
+}
+
+unsigned int rct_refcount_read(const refcount_t *r)
+{
+	return refcount_read(r);
+}
+
+bool rct_refcount_inc_not_zero(refcount_t *r)
+{
+	return refcount_inc_not_zero(r);
+}
+
+void *rct_net_generic(const struct net *net, unsigned int id)
+{
+	return net_generic(net, id);
+}
+
+struct net *rct_seq_file_net(struct seq_file *seq)
+{
+	return seq_file_net(seq);
+}
+
+struct net *rct_seq_file_single_net(struct seq_file *seq)
+{
+	return seq_file_single_net(seq);
+}
+
+/* The namespace's /proc/net directory, or /proc/net/stat with @stat. */
+struct proc_dir_entry *rct_net_proc(const struct net *net, bool stat)
+{
+	return stat ? net->proc_net_stat : net->proc_net;
+}
+
+bool rct_net_is_init(const struct net *net)
+{
+	return net_eq(net, &init_net);
+}
+
+struct net *rct_init_net(void)
+{
+	return &init_net;
+}
+
+struct kmem_cache *rct_kmem_cache_create(const char *name, unsigned int size)
+{
+	return kmem_cache_create(name, size, 0, 0, NULL);
+}
+
+void *rct_kmem_cache_alloc(struct kmem_cache *cache, gfp_t gfp)
+{
+	return kmem_cache_alloc(cache, gfp);
+}
+
+void rct_init_delayed_work(struct delayed_work *work, work_func_t func)
+{
+	INIT_DELAYED_WORK(work, func);
+}
+
+bool rct_queue_delayed_work(struct delayed_work *work, unsigned long delay)
+{
+	return queue_delayed_work(system_power_efficient_wq, work, delay);
+}
+
+void __percpu *rct_alloc_percpu(size_t size, size_t align)
+{
+	return __alloc_percpu(size, align);
+}
+
+void *rct_per_cpu_ptr(void __percpu *ptr, int cpu)
+{
+	return per_cpu_ptr(ptr, cpu);
+}
+
+void rct_this_cpu_inc(u32 __percpu *counter)
+{
+	this_cpu_inc(*counter);
+}
+
+/* The next possible CPU after @cpu (-1 starts), or nr_cpu_ids when there is none. */
+int rct_next_possible_cpu(int cpu)
+{
+	return cpumask_next(cpu, cpu_possible_mask);
+}
+
+/* Installs @hook as the kernel's conntrack hook, unless another provider has it. */
+int rct_ct_hook_claim(const struct nf_ct_hook *hook)
+{
+	const struct nf_ct_hook *old = NULL;
+
+	return try_cmpxchg((const struct nf_ct_hook **)&nf_ct_hook, &old, hook) ? 0 : -EBUSY;
+}
+
+void rct_ct_hook_release(const struct nf_ct_hook *hook)
+{
+	cmpxchg((const struct nf_ct_hook **)&nf_ct_hook, hook, NULL);
+}
+
+void rct_skb_set_nfct(struct sk_buff *skb, unsigned long nfct)
+{
+	skb_set_nfct(skb, nfct);
+}
+
+int rct_skb_network_offset(const struct sk_buff *skb)
+{
+	return skb_network_offset(skb);
+}
+
+/* The namespace of the skb's device, or NULL without a device. */
+struct net *rct_skb_dev_net(const struct sk_buff *skb)
+{
+	return skb->dev ? dev_net(skb->dev) : NULL;
+}
+
+unsigned long rct_totalram_pages(void)
+{
+	return totalram_pages();
+}
+
+static unsigned int hashsize;
+module_param(hashsize, uint, 0444);
+MODULE_PARM_DESC(hashsize, "Buckets in each namespace's table (default: sized from memory, as nf_conntrack)");
+
+static bool acct;
+module_param(acct, bool, 0444);
+MODULE_PARM_DESC(acct, "Initial nf_conntrack_acct of each namespace (default: 0)");
+
+static bool hooks_only;
+module_param(hooks_only, bool, 0444);
+MODULE_PARM_DESC(hooks_only, "Benchmark floor: run the hooks and count packets, track nothing (default: 0)");
+
+unsigned int rct_param_hashsize(void)
+{
+	return hashsize;
+}
+
+bool rct_param_acct(void)
+{
+	return acct;
+}
+
+bool rct_param_hooks_only(void)
+{
+	return hooks_only;
+}

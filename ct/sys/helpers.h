@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * C helpers for rust_conntrack: static inline functions and macros of the kernel, made callable
+ * from Rust. Each one is a direct wrapper; the Rust side documents the rules of use.
+ */
+#ifndef RUST_CONNTRACK_HELPERS_H
+#define RUST_CONNTRACK_HELPERS_H
+
+#include <linux/netfilter.h>
+#include <linux/percpu.h>
+#include <linux/refcount.h>
+#include <linux/skbuff.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <net/net_namespace.h>
+
+void rct_bucket_lock_init(spinlock_t *lock);
+void rct_conn_lock_init(spinlock_t *lock);
+void rct_spin_lock_bh(spinlock_t *lock);
+void rct_spin_lock_bh_nested(spinlock_t *lock);
+void rct_spin_unlock_bh(spinlock_t *lock);
+
+void rct_rcu_read_lock(void);
+void rct_rcu_read_unlock(void);
+
+void rct_refcount_set(refcount_t *r, int n);
+unsigned int rct_refcount_read(const refcount_t *r);
+bool rct_refcount_inc_not_zero(refcount_t *r);
+
+void *rct_net_generic(const struct net *net, unsigned int id);
+struct net *rct_seq_file_net(struct seq_file *seq);
+struct net *rct_seq_file_single_net(struct seq_file *seq);
+struct proc_dir_entry *rct_net_proc(const struct net *net, bool stat);
+bool rct_net_is_init(const struct net *net);
+struct net *rct_init_net(void);
+
+struct kmem_cache *rct_kmem_cache_create(const char *name, unsigned int size);
+void *rct_kmem_cache_alloc(struct kmem_cache *cache, gfp_t gfp);
+
+void rct_init_delayed_work(struct delayed_work *work, work_func_t func);
+bool rct_queue_delayed_work(struct delayed_work *work, unsigned long delay);
+
+void __percpu *rct_alloc_percpu(size_t size, size_t align);
+void *rct_per_cpu_ptr(void __percpu *ptr, int cpu);
+void rct_this_cpu_inc(u32 __percpu *counter);
+int rct_next_possible_cpu(int cpu);
+
+int rct_ct_hook_claim(const struct nf_ct_hook *hook);
+void rct_ct_hook_release(const struct nf_ct_hook *hook);
+
+void rct_skb_set_nfct(struct sk_buff *skb, unsigned long nfct);
+int rct_skb_network_offset(const struct sk_buff *skb);
+struct net *rct_skb_dev_net(const struct sk_buff *skb);
+unsigned long rct_totalram_pages(void);
+
+unsigned int rct_param_hashsize(void);
+bool rct_param_acct(void);
+bool rct_param_hooks_only(void);
+
+#endif

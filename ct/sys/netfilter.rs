@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Netfilter hooks: registration in one network namespace, hook state and verdicts.
+//!
+//! C header: [`include/linux/netfilter.h`](srctree/include/linux/netfilter.h)
+
+use super::bindings;
+use super::net::Net;
+use super::skb::Skb;
+use crate::ct::tuple::L3;
+use kernel::error::to_result;
+use kernel::ffi::{c_uint, c_void};
+use kernel::prelude::*;
+use kernel::types::Opaque;
+
+/// A point in the IP stack where hooks run (`enum nf_inet_hooks`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(u8)]
+pub(crate) enum Hook {
+    /// Packets arriving, before routing.
+    PreRouting = 0,
+    /// Packets for this host, after routing.
+    LocalIn = 1,
+    /// Packets routed through this host.
+    Forward = 2,
+    /// Packets this host sends.
+    LocalOut = 3,
+    /// Packets leaving, after routing.
+    PostRouting = 4,
+}
+
+impl Hook {
+    /// All hooks, in order.
+    pub(crate) const ALL: [Hook; 5] = [
+        Hook::PreRouting,
+        Hook::LocalIn,
+        Hook::Forward,
+        Hook::LocalOut,
+        Hook::PostRouting,
+    ];
+
+    /// The name netfilter's documentation uses.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Hook::PreRouting => "PRE_ROUTING",
+            Hook::LocalIn => "LOCAL_IN",
+            Hook::Forward => "FORWARD",
+            Hook::LocalOut => "LOCAL_OUT",
+            Hook::PostRouting => "POST_ROUTING",
+        }
+    }
+
+    fn from_raw(v: u8) -> Option<Self> {
+        Self::ALL.get(usize::from(v)).copied()
+    }
+}
+
+/// What happens to a packet after a hook (`NF_ACCEPT`, `NF_DROP`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Verdict {
+    /// The packet goes on.
+    Accept,
+    /// The packet is freed.
+    Drop,
+}
+
+impl Verdict {
+    /// The value netfilter expects from a hook function.
+    pub(crate) fn raw(self) -> c_uint {
+        match self {
+            Verdict::Accept => bindings::NF_ACCEPT as c_uint,
+            Verdict::Drop => bindings::NF_DROP as c_uint,
+        }
+    }
+}
+
+/// The state a hook function is called with (`struct nf_hook_state`).
+///
+/// Only ever borrowed for the length of one hook call.
+#[repr(transparent)]
+pub(crate) struct HookState(Opaque<bindings::nf_hook_state>);
+
+impl HookState {
+    /// # Safety
+    ///
+    /// `ptr` must point to a valid `struct nf_hook_state` that outlives `'a`.
+    unsafe fn from_raw<'a>(ptr: *const bindings::nf_hook_state) -> &'a Self {
+        // CAST: `Self` is `repr(transparent)` over the C struct.
+        // SAFETY: By the function's safety requirements.
+        unsafe { &*ptr.cast() }
+    }
+
+    fn raw(&self) -> &bindings::nf_hook_state {
+        // SAFETY: The hook state is valid and not written for the length of the hook call.
+        unsafe { &*self.0.get() }
+    }
+
+    /// The hook being run.
+    pub(crate) fn hook(&self) -> Hook {
+        // Netfilter only calls hooks registered at the points `Hook` names.
+        Hook::from_raw(self.raw().hook).unwrap_or(Hook::Forward)
+    }
+
+    /// The network protocol of the packet.
+    pub(crate) fn l3(&self) -> L3 {
+        match u32::from(self.raw().pf) {
+            bindings::NFPROTO_IPV6 => L3::Ipv6,
+            _ => L3::Ipv4,
+        }
+    }
+}
+
+/// Code that runs at hooks.
+pub(crate) trait HookHandler: Sync {
+    /// Called for every packet at each hook the handler is registered at.
+    fn hook(&self, skb: &mut Skb, state: &HookState) -> Verdict;
+}
+
+/// One hook to register.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct HookSpec {
+    /// Network protocol.
+    pub(crate) l3: L3,
+    /// Where in the stack.
+    pub(crate) hook: Hook,
+    /// Order among the hooks at the same point: lower runs first.
+    pub(crate) priority: i32,
+}
+
+/// Hooks registered in one network namespace; unregistered on drop.
+///
+/// # Invariants
+///
+/// `ops` holds `N` hook entries registered in `net`, whose `priv` points to a handler that
+/// outlives this registration.
+pub(crate) struct HookRegistration<const N: usize> {
+    ops: KBox<[bindings::nf_hook_ops; N]>,
+    net: *mut bindings::net,
+}
+
+// SAFETY: The registration only holds pointers that are valid from any thread, and unregistering
+// may happen on any thread.
+unsafe impl<const N: usize> Send for HookRegistration<N> {}
+// SAFETY: `&HookRegistration` gives no access to anything.
+unsafe impl<const N: usize> Sync for HookRegistration<N> {}
+
+impl<const N: usize> HookRegistration<N> {
+    /// Registers `handler` at each hook of `specs` in `net`.
+    ///
+    /// # Safety
+    ///
+    /// `handler` must stay valid and unmoved until the registration is dropped.
+    pub(crate) unsafe fn new<T: HookHandler>(
+        net: &Net,
+        specs: &[HookSpec; N],
+        handler: *const T,
+    ) -> Result<Self> {
+        let mut ops = KBox::new([const { zeroed_ops() }; N], GFP_KERNEL)?;
+        for (op, spec) in ops.iter_mut().zip(specs) {
+            op.hook = Some(hook_entry::<T>);
+            op.priv_ = handler.cast_mut().cast::<c_void>();
+            op.pf = spec.l3 as u8;
+            op.hooknum = c_uint::from(spec.hook as u8);
+            op.priority = spec.priority;
+        }
+        // SAFETY: `ops` holds `N` initialised entries whose `priv` outlives the registration,
+        // by the safety requirements; the box keeps them at a fixed address until `drop`.
+        to_result(unsafe {
+            bindings::nf_register_net_hooks(net.as_ptr(), ops.as_ptr(), N as c_uint)
+        })?;
+        // INVARIANT: The hooks are registered in `net` with `handler` as `priv`.
+        Ok(Self {
+            ops,
+            net: net.as_ptr(),
+        })
+    }
+}
+
+impl<const N: usize> Drop for HookRegistration<N> {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariants the hooks are registered in `net`. On return no hook
+        // function is running any more.
+        unsafe { bindings::nf_unregister_net_hooks(self.net, self.ops.as_ptr(), N as c_uint) };
+    }
+}
+
+const fn zeroed_ops() -> bindings::nf_hook_ops {
+    // SAFETY: All-zero bytes are a valid `nf_hook_ops`: null pointers, no callback, zero
+    // integers.
+    unsafe { core::mem::zeroed() }
+}
+
+unsafe extern "C" fn hook_entry<T: HookHandler>(
+    priv_: *mut c_void,
+    skb: *mut bindings::sk_buff,
+    state: *const bindings::nf_hook_state,
+) -> c_uint {
+    // SAFETY: `priv_` is the handler this hook was registered with, valid while the hook is
+    // registered (type invariant of `HookRegistration`).
+    let handler = unsafe { &*priv_.cast::<T>() };
+    // SAFETY: Netfilter passes a valid skb it owns for the length of the call, and a valid state.
+    let (skb, state) = unsafe { (Skb::from_raw(skb), HookState::from_raw(state)) };
+    handler.hook(skb, state).raw()
+}

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Files in a namespace's `/proc/net`, read through `seq_file`.
+//!
+//! C header: [`include/linux/seq_file.h`](srctree/include/linux/seq_file.h)
+
+use super::bindings;
+use super::net::Net;
+use core::fmt;
+use core::marker::PhantomData;
+use core::ptr::NonNull;
+use kernel::error::code::ENOMEM;
+use kernel::ffi::{c_int, c_void};
+use kernel::init::Zeroable;
+use kernel::prelude::*;
+use kernel::str::CStr;
+
+/// Output of a `seq_file` `show` call.
+pub(crate) struct SeqWriter<'a> {
+    seq: *mut bindings::seq_file,
+    _p: PhantomData<&'a mut bindings::seq_file>,
+}
+
+impl fmt::Write for SeqWriter<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        // SAFETY: `seq` is the file being shown, valid for the writer's life.
+        match unsafe { bindings::seq_write(self.seq, s.as_ptr().cast(), s.len()) } {
+            0 => Ok(()),
+            // Out of room: `seq_file` retries this record with a larger buffer or in the next
+            // read.
+            _ => Err(fmt::Error),
+        }
+    }
+}
+
+/// A file of records, one per line, listed through a cursor that persists between reads.
+///
+/// `seek`, `next` and `show` run within one RCU read-side critical section per read.
+pub(crate) trait SeqTable: Sync + 'static {
+    /// Where a reader is; all-zero bytes are its start.
+    type Cursor: Zeroable;
+
+    /// Moves to record `pos`; returns false if there is none.
+    fn seek(cursor: &mut Self::Cursor, net: &Net, pos: u64) -> bool;
+
+    /// Moves to the next record; returns false if there is none.
+    fn next(cursor: &mut Self::Cursor, net: &Net) -> bool;
+
+    /// Writes the record the cursor is on.
+    fn show(cursor: &mut Self::Cursor, net: &Net, out: &mut SeqWriter<'_>) -> fmt::Result;
+}
+
+/// A file written in one go.
+pub(crate) trait SeqSingle: Sync + 'static {
+    /// Writes the whole file.
+    fn show(net: &Net, out: &mut SeqWriter<'_>) -> fmt::Result;
+}
+
+#[repr(C)]
+struct Private<C> {
+    // `seq_file_net()` reads the namespace from the start of the private area.
+    net: bindings::seq_net_private,
+    cursor: C,
+}
+
+struct TableOps<T>(PhantomData<T>);
+
+impl<T: SeqTable> TableOps<T> {
+    const OPS: bindings::seq_operations = bindings::seq_operations {
+        start: Some(Self::start),
+        stop: Some(Self::stop),
+        next: Some(Self::next),
+        show: Some(Self::show),
+    };
+
+    /// # Safety
+    ///
+    /// `seq` must be a file opened through `proc_create_net_data` with `T`'s private area.
+    unsafe fn parts<'a>(seq: *mut bindings::seq_file) -> (&'a mut T::Cursor, &'a Net) {
+        // SAFETY: By the safety requirements `private` is a zero-initialised `Private`, used by
+        // one reader at a time (`seq_file` serialises reads), and the namespace is alive while
+        // its file is open.
+        unsafe {
+            let private = (*seq).private.cast::<Private<T::Cursor>>();
+            (
+                &mut (*private).cursor,
+                Net::from_raw(bindings::rct_seq_file_net(seq)),
+            )
+        }
+    }
+
+    unsafe extern "C" fn start(seq: *mut bindings::seq_file, pos: *mut i64) -> *mut c_void {
+        // SAFETY: Paired with the unlock in `stop`, which `seq_file` always calls after `start`.
+        unsafe { bindings::rct_rcu_read_lock() };
+        // SAFETY: `seq_file` calls this with its file and position.
+        let ((cursor, net), pos) = unsafe { (Self::parts(seq), *pos) };
+        match T::seek(cursor, net, pos as u64) {
+            true => (cursor as *mut T::Cursor).cast(),
+            false => core::ptr::null_mut(),
+        }
+    }
+
+    unsafe extern "C" fn next(
+        seq: *mut bindings::seq_file,
+        _v: *mut c_void,
+        pos: *mut i64,
+    ) -> *mut c_void {
+        // SAFETY: As in `start`.
+        let (cursor, net) = unsafe { Self::parts(seq) };
+        // SAFETY: `pos` is valid.
+        unsafe { *pos += 1 };
+        match T::next(cursor, net) {
+            true => (cursor as *mut T::Cursor).cast(),
+            false => core::ptr::null_mut(),
+        }
+    }
+
+    unsafe extern "C" fn stop(_seq: *mut bindings::seq_file, _v: *mut c_void) {
+        // SAFETY: Paired with the lock in `start`.
+        unsafe { bindings::rct_rcu_read_unlock() };
+    }
+
+    unsafe extern "C" fn show(seq: *mut bindings::seq_file, _v: *mut c_void) -> c_int {
+        // SAFETY: As in `start`.
+        let (cursor, net) = unsafe { Self::parts(seq) };
+        let mut out = SeqWriter {
+            seq,
+            _p: PhantomData,
+        };
+        // A record that does not fit is dropped from this read and shown again in the next.
+        let _ = T::show(cursor, net, &mut out);
+        0
+    }
+}
+
+unsafe extern "C" fn single_show<T: SeqSingle>(
+    seq: *mut bindings::seq_file,
+    _v: *mut c_void,
+) -> c_int {
+    // SAFETY: The file was created by `proc_create_net_single`, which stores the namespace, alive
+    // while the file is open.
+    let net = unsafe { Net::from_raw(bindings::rct_seq_file_single_net(seq)) };
+    let mut out = SeqWriter {
+        seq,
+        _p: PhantomData,
+    };
+    let _ = T::show(net, &mut out);
+    0
+}
+
+/// Where in `/proc/net` a file goes.
+#[derive(Clone, Copy)]
+pub(crate) enum ProcDir {
+    /// `/proc/net`.
+    Net,
+    /// `/proc/net/stat`.
+    Stat,
+}
+
+/// A file in a namespace's `/proc/net`; removed on drop.
+///
+/// # Invariants
+///
+/// `entry` is a live proc entry.
+pub(crate) struct ProcEntry {
+    entry: NonNull<bindings::proc_dir_entry>,
+}
+
+// SAFETY: Proc entries may be removed from any thread.
+unsafe impl Send for ProcEntry {}
+// SAFETY: `&ProcEntry` gives no access to anything.
+unsafe impl Sync for ProcEntry {}
+
+impl ProcEntry {
+    /// Creates `name` in `net`, listing the records of `T`.
+    pub(crate) fn table<T: SeqTable>(
+        net: &Net,
+        dir: ProcDir,
+        name: &'static CStr,
+        mode: u16,
+    ) -> Result<Self> {
+        // SAFETY: The operations live forever, the private area is sized for `Private`, and
+        // `name` outlives the entry.
+        let entry = unsafe {
+            bindings::proc_create_net_data(
+                name.as_char_ptr(),
+                mode,
+                bindings::rct_net_proc(net.as_ptr(), matches!(dir, ProcDir::Stat)),
+                &TableOps::<T>::OPS,
+                core::mem::size_of::<Private<T::Cursor>>() as u32,
+                core::ptr::null_mut(),
+            )
+        };
+        // INVARIANT: A non-null return is a live entry.
+        Ok(Self {
+            entry: NonNull::new(entry).ok_or(ENOMEM)?,
+        })
+    }
+
+    /// Creates `name` in `net`, written by `T` in one go.
+    pub(crate) fn single<T: SeqSingle>(
+        net: &Net,
+        dir: ProcDir,
+        name: &'static CStr,
+        mode: u16,
+    ) -> Result<Self> {
+        // SAFETY: The show function lives forever and `name` outlives the entry.
+        let entry = unsafe {
+            bindings::proc_create_net_single(
+                name.as_char_ptr(),
+                mode,
+                bindings::rct_net_proc(net.as_ptr(), matches!(dir, ProcDir::Stat)),
+                Some(single_show::<T>),
+                core::ptr::null_mut(),
+            )
+        };
+        // INVARIANT: A non-null return is a live entry.
+        Ok(Self {
+            entry: NonNull::new(entry).ok_or(ENOMEM)?,
+        })
+    }
+}
+
+impl Drop for ProcEntry {
+    fn drop(&mut self) {
+        // SAFETY: The entry is live; on return no reader is inside its callbacks.
+        unsafe { bindings::proc_remove(self.entry.as_ptr()) };
+    }
+}

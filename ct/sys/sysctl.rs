@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Sysctl tables of one network namespace.
+//!
+//! C header: [`include/linux/sysctl.h`](srctree/include/linux/sysctl.h)
+
+use super::bindings;
+use super::net::Net;
+use core::ptr::NonNull;
+use kernel::error::code::ENOMEM;
+use kernel::ffi::{c_int, c_uint, c_void};
+use kernel::prelude::*;
+use kernel::str::CStr;
+
+/// How a sysctl reads and writes its value.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Kind {
+    /// An `int` in `min..=max`; other writes fail with `EINVAL` and change nothing.
+    Int {
+        /// Smallest value accepted.
+        min: c_int,
+        /// Largest value accepted.
+        max: c_int,
+    },
+    /// A `u8` in `min..=max`; other writes fail with `EINVAL` and change nothing.
+    U8 {
+        /// Smallest value accepted.
+        min: u8,
+        /// Largest value accepted.
+        max: u8,
+    },
+}
+
+/// One sysctl.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Entry {
+    /// File name.
+    pub(crate) name: &'static CStr,
+    /// The value, an `int` or a `u8` as `kind` says. Written by the kernel on a successful
+    /// write, with a single store.
+    pub(crate) data: *mut c_void,
+    /// Value type and limits.
+    pub(crate) kind: Kind,
+    /// Whether root may write it.
+    pub(crate) writable: bool,
+}
+
+/// A registered table; unregistered on drop.
+///
+/// # Invariants
+///
+/// `header` is the registration of `table`, whose entries point into `limits`.
+pub(crate) struct SysctlTable {
+    header: NonNull<bindings::ctl_table_header>,
+    _table: KVec<bindings::ctl_table>,
+    _limits: KVec<[c_uint; 2]>,
+}
+
+// SAFETY: The registration may be dropped on any thread.
+unsafe impl Send for SysctlTable {}
+// SAFETY: `&SysctlTable` gives no access to anything.
+unsafe impl Sync for SysctlTable {}
+
+impl SysctlTable {
+    /// Registers `entries` under `path` (such as `net/netfilter`) in `net`.
+    ///
+    /// # Safety
+    ///
+    /// Every `data` pointer must stay valid until the table is dropped.
+    pub(crate) unsafe fn new(net: &Net, path: &'static CStr, entries: &[Entry]) -> Result<Self> {
+        let mut limits = KVec::with_capacity(entries.len(), GFP_KERNEL)?;
+        for e in entries {
+            let l = match e.kind {
+                Kind::Int { min, max } => [min as c_uint, max as c_uint],
+                Kind::U8 { min, max } => [c_uint::from(min), c_uint::from(max)],
+            };
+            limits.push(l, GFP_KERNEL)?;
+        }
+        let mut table = KVec::with_capacity(entries.len(), GFP_KERNEL)?;
+        for (e, l) in entries.iter().zip(limits.iter_mut()) {
+            let (maxlen, handler): (usize, bindings::proc_handler) = match e.kind {
+                Kind::Int { .. } => (
+                    core::mem::size_of::<c_int>(),
+                    Some(bindings::proc_dointvec_minmax),
+                ),
+                Kind::U8 { .. } => (1, Some(bindings::proc_dou8vec_minmax)),
+            };
+            table.push(
+                bindings::ctl_table {
+                    procname: e.name.as_char_ptr(),
+                    data: e.data,
+                    maxlen: maxlen as c_int,
+                    mode: if e.writable { 0o644 } else { 0o444 },
+                    proc_handler: handler,
+                    extra1: (&mut l[0] as *mut c_uint).cast(),
+                    extra2: (&mut l[1] as *mut c_uint).cast(),
+                    ..Default::default()
+                },
+                GFP_KERNEL,
+            )?;
+        }
+        // SAFETY: The table and its limits live in heap memory owned by the returned value, which
+        // unregisters before freeing them; the data pointers are valid by the safety
+        // requirements.
+        let header = unsafe {
+            bindings::register_net_sysctl_sz(
+                net.as_ptr(),
+                path.as_char_ptr(),
+                table.as_mut_ptr(),
+                table.len(),
+            )
+        };
+        // INVARIANT: A non-null return registers `table`.
+        Ok(Self {
+            header: NonNull::new(header).ok_or(ENOMEM)?,
+            _table: table,
+            _limits: limits,
+        })
+    }
+}
+
+impl Drop for SysctlTable {
+    fn drop(&mut self) {
+        // SAFETY: The table is registered; on return no handler runs any more.
+        unsafe { bindings::unregister_net_sysctl_table(self.header.as_ptr()) };
+    }
+}
+
+/// Keeps a `*mut c_void` `Send` and `Sync` inside [`Entry`] lists built at setup.
+// SAFETY: The pointers are only handed to the kernel, which synchronises its accesses.
+unsafe impl Send for Entry {}
+// SAFETY: As above.
+unsafe impl Sync for Entry {}

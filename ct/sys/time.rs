@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The jiffies clock, as conntrack's timeouts count it.
+
+use super::bindings;
+
+/// Jiffies per second.
+pub(crate) const HZ: u32 = bindings::HZ as u32;
+
+/// The current time in jiffies, truncated to 32 bits (`nfct_time_stamp`).
+#[inline]
+pub(crate) fn now() -> u32 {
+    // SAFETY: `jiffies` is always valid to read; it is updated atomically by the timer code.
+    unsafe { core::ptr::read_volatile(&raw const bindings::jiffies) as u32 }
+}
+
+/// Sleeps for at least `ms` milliseconds; process context only.
+pub(crate) fn sleep_ms(ms: u32) {
+    // SAFETY: Callers run in process context, where sleeping is allowed.
+    unsafe { bindings::msleep(ms) };
+}

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The `net.netfilter.nf_conntrack_*` sysctls of a namespace, as nf_conntrack names them.
+//!
+//! Timeouts are in seconds. Unlike nf_conntrack, a timeout write that is negative or too large
+//! for the jiffies clock is refused (`EINVAL`), as are other writes out of range or not numbers;
+//! a refused write changes nothing. `nf_conntrack_max` is shared by all namespaces and each
+//! namespace may hold that many connections; as in nf_conntrack, only the initial namespace
+//! may change it. The table size is fixed at load time (the `hashsize` parameter).
+
+use super::netns::{CtNet, BUCKETS, MAX};
+use super::sys::net::Net;
+use super::sys::sysctl::{Entry, Kind};
+use super::sys::time::HZ;
+use core::sync::atomic::{AtomicI32, AtomicU8};
+use kernel::c_str;
+use kernel::ffi::c_int;
+use kernel::str::CStr;
+
+/// Longest timeout, in seconds, that fits the jiffies clock.
+const TIMEOUT_MAX: c_int = c_int::MAX / HZ as c_int;
+
+fn int(name: &'static CStr, v: &AtomicI32, min: c_int, max: c_int, writable: bool) -> Entry {
+    Entry {
+        name,
+        data: v.as_ptr().cast(),
+        kind: Kind::Int { min, max },
+        writable,
+    }
+}
+
+fn flag(name: &'static CStr, v: &AtomicU8) -> Entry {
+    Entry {
+        name,
+        data: v.as_ptr().cast(),
+        kind: Kind::U8 { min: 0, max: 1 },
+        writable: true,
+    }
+}
+
+fn timeout(name: &'static CStr, v: &AtomicI32) -> Entry {
+    int(name, v, 0, TIMEOUT_MAX, true)
+}
+
+/// The sysctls of `ct`, in nf_conntrack's order.
+pub(crate) fn entries(ct: &CtNet, net: &Net) -> [Entry; 13] {
+    let t = &ct.timeouts;
+    [
+        int(
+            c_str!("nf_conntrack_max"),
+            &MAX,
+            0,
+            c_int::MAX,
+            net.is_init(),
+        ),
+        int(
+            c_str!("nf_conntrack_count"),
+            &ct.count,
+            0,
+            c_int::MAX,
+            false,
+        ),
+        int(
+            c_str!("nf_conntrack_buckets"),
+            &BUCKETS,
+            0,
+            c_int::MAX,
+            false,
+        ),
+        flag(c_str!("nf_conntrack_checksum"), &ct.checksum),
+        flag(c_str!("nf_conntrack_acct"), &ct.acct),
+        timeout(c_str!("nf_conntrack_generic_timeout"), &t.generic),
+        timeout(c_str!("nf_conntrack_tcp_timeout_syn_sent"), &t.tcp_syn_sent),
+        timeout(
+            c_str!("nf_conntrack_tcp_timeout_established"),
+            &t.tcp_established,
+        ),
+        timeout(c_str!("nf_conntrack_tcp_timeout_close"), &t.tcp_close),
+        timeout(c_str!("nf_conntrack_udp_timeout"), &t.udp),
+        timeout(c_str!("nf_conntrack_udp_timeout_stream"), &t.udp_stream),
+        timeout(c_str!("nf_conntrack_icmp_timeout"), &t.icmp),
+        timeout(c_str!("nf_conntrack_icmpv6_timeout"), &t.icmpv6),
+    ]
+}

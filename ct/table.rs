@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The connection table of one namespace.
+//!
+//! Each connection is linked into two buckets: by the hash of its original tuple and by the
+//! hash of its reply tuple. Lookups walk a bucket under the RCU read lock, without locking;
+//! inserting and unlinking take the locks of both buckets, from a striped set. An unlinked
+//! connection stays readable until RCU readers are done with it (see [`Conn::destroy`]), and is
+//! never linked again, so a reader standing on it still finds the rest of its chain.
+//!
+//! A link is the address of the next connection with the direction of its node in bit 0, or
+//! zero at the end of a chain.
+
+use super::conn::Conn;
+use super::status::{bits, Dir};
+use super::sys::sync::{LockClass, RcuGuard, SpinLockBh, SpinLockBhGuard};
+use super::tuple::Tuple;
+use core::marker::PhantomData;
+use core::ptr::NonNull;
+use core::sync::atomic::{AtomicUsize, Ordering};
+use kernel::prelude::*;
+use kernel::types::ARef;
+
+/// Most bucket locks a table has; buckets share them by index modulo the count, a power of two.
+const MAX_LOCKS: usize = 1024;
+/// An insert fails when a bucket holds more than this many nodes...
+const MIN_CHAIN: usize = 50;
+/// ...plus up to this many more, varying per insert so that the limit cannot be aimed at.
+const CHAIN_SPREAD: usize = 30;
+/// How many buckets from a new connection's own early drop looks at.
+const EVICTION_RANGE: usize = 8;
+
+/// Why a connection could not go into the table.
+pub(crate) enum InsertError {
+    /// A live connection with the same tuple is there already.
+    Clash(ARef<Conn>),
+    /// A bucket is too full.
+    ChainTooLong,
+    /// The connection is being removed.
+    Dying,
+}
+
+/// The hash table of one namespace.
+///
+/// # Invariants
+///
+/// Every link in `buckets` and in the nodes of linked connections is zero or points to a
+/// confirmed connection on which the table holds a reference, in the chain of the bucket its
+/// node's tuple hashes to. Links change only with that bucket's lock held. Each lock of `locks`
+/// is initialised.
+pub(crate) struct Table {
+    buckets: KVVec<AtomicUsize>,
+    locks: KVVec<SpinLockBh>,
+}
+
+fn link(conn: &Conn, dir: Dir) -> usize {
+    conn.as_nfct() | dir.index()
+}
+
+/// The connections of one bucket, in chain order.
+pub(crate) struct Chain<'a> {
+    link: usize,
+    _rcu: PhantomData<&'a RcuGuard>,
+}
+
+impl<'a> Iterator for Chain<'a> {
+    type Item = (&'a Conn, Dir);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.link == 0 {
+            return None;
+        }
+        let dir = if self.link & 1 != 0 {
+            Dir::Reply
+        } else {
+            Dir::Original
+        };
+        // SAFETY: Links point to connections in the table (type invariants); an unlinked one
+        // is freed only after the RCU read section the iterator borrows has ended.
+        let conn = unsafe { Conn::from_nfct(self.link & !1) };
+        self.link = conn.next(dir).load(Ordering::Acquire);
+        Some((conn, dir))
+    }
+}
+
+impl Table {
+    /// A table of `size` empty buckets.
+    pub(crate) fn new(size: usize) -> Result<Self> {
+        let mut buckets = KVVec::with_capacity(size, GFP_KERNEL)?;
+        for _ in 0..size {
+            buckets.push(AtomicUsize::new(0), GFP_KERNEL)?;
+        }
+        let nlocks = size.clamp(1, MAX_LOCKS).next_power_of_two().min(MAX_LOCKS);
+        let mut locks = KVVec::with_capacity(nlocks, GFP_KERNEL)?;
+        for _ in 0..nlocks {
+            locks.push(SpinLockBh::uninit(), GFP_KERNEL)?;
+        }
+        for lock in locks.iter() {
+            // SAFETY: Each lock is initialised once, here, and the vector's storage never moves
+            // again: it is neither grown nor shrunk.
+            unsafe { lock.init(LockClass::Bucket) };
+        }
+        // INVARIANT: All buckets are empty; all locks are initialised.
+        Ok(Self { buckets, locks })
+    }
+
+    /// Number of buckets.
+    pub(crate) fn size(&self) -> usize {
+        self.buckets.len()
+    }
+
+    /// The bucket of a raw hash.
+    #[inline]
+    pub(crate) fn bucket(&self, hash: u32) -> usize {
+        ((u64::from(hash) * self.buckets.len() as u64) >> 32) as usize
+    }
+
+    /// The connections of bucket `b`.
+    #[inline]
+    pub(crate) fn walk<'a>(&'a self, b: usize, _rcu: &'a RcuGuard) -> Chain<'a> {
+        Chain {
+            link: self.buckets[b].load(Ordering::Acquire),
+            _rcu: PhantomData,
+        }
+    }
+
+    /// Locks the buckets `a` and `b`.
+    fn lock_pair(&self, a: usize, b: usize) -> (SpinLockBhGuard<'_>, Option<SpinLockBhGuard<'_>>) {
+        let mask = self.locks.len() - 1;
+        let (a, b) = (a & mask, b & mask);
+        match a.cmp(&b) {
+            core::cmp::Ordering::Equal => (self.locks[a].lock(), None),
+            core::cmp::Ordering::Less => (self.locks[a].lock(), Some(self.locks[b].lock_nested())),
+            core::cmp::Ordering::Greater => {
+                (self.locks[b].lock(), Some(self.locks[a].lock_nested()))
+            }
+        }
+    }
+
+    /// Finds the live connection with tuple `t` (of raw hash `hash`) in either direction, and
+    /// takes a reference on it. Expired connections found on the way are removed.
+    #[inline]
+    pub(crate) fn find(
+        &self,
+        t: &Tuple,
+        hash: u32,
+        now: u32,
+        rcu: &RcuGuard,
+    ) -> Option<(ARef<Conn>, Dir)> {
+        for (conn, dir) in self.walk(self.bucket(hash), rcu) {
+            if conn.tuple(dir) != t {
+                continue;
+            }
+            if conn.status() & bits::DYING != 0 {
+                continue;
+            }
+            if conn.expired(now) {
+                self.kill(conn);
+                continue;
+            }
+            if let Some(conn) = conn.try_get() {
+                return Some((conn, dir));
+            }
+        }
+        None
+    }
+
+    /// Links an unconfirmed connection into the table and marks it confirmed, its timeout
+    /// counted from `now`.
+    pub(crate) fn insert(&self, conn: &Conn, now: u32) -> Result<(), InsertError> {
+        let hashes = [conn.hash(Dir::Original), conn.hash(Dir::Reply)];
+        let buckets = hashes.map(|h| self.bucket(h));
+        let max_chain = MIN_CHAIN + (hashes[0] ^ now) as usize % CHAIN_SPREAD;
+        let rcu = RcuGuard::new();
+        let _locks = self.lock_pair(buckets[0], buckets[1]);
+        if conn.status() & bits::DYING != 0 {
+            return Err(InsertError::Dying);
+        }
+        for dir in [Dir::Original, Dir::Reply] {
+            let mut len = 0;
+            for (other, odir) in self.walk(buckets[dir.index()], &rcu) {
+                len += 1;
+                if other.tuple(odir) != conn.tuple(dir) || other.status() & bits::DYING != 0 {
+                    if len > max_chain {
+                        return Err(InsertError::ChainTooLong);
+                    }
+                    continue;
+                }
+                if !other.expired(now) {
+                    return other
+                        .try_get()
+                        .map_or(Err(InsertError::Dying), |o| Err(InsertError::Clash(o)));
+                }
+                // An expired connection with the same tuples: its other node hashes like our
+                // other tuple, so both its buckets are locked. Take it out.
+                if other.set_status(bits::DYING) & bits::DYING == 0 {
+                    self.unlink_locked(other);
+                    // SAFETY: The table's reference, given up now that `other` is unlinked.
+                    drop(unsafe { ARef::from_raw(NonNull::from(other)) });
+                }
+                break;
+            }
+        }
+        conn.set_timeout(conn.timeout().wrapping_add(now));
+        conn.set_status(bits::CONFIRMED);
+        // The table's reference.
+        core::mem::forget(conn.try_get());
+        for dir in [Dir::Original, Dir::Reply] {
+            let head = &self.buckets[buckets[dir.index()]];
+            conn.next(dir)
+                .store(head.load(Ordering::Relaxed), Ordering::Relaxed);
+            // Publishes the connection with its timeout and status to lockless readers.
+            head.store(link(conn, dir), Ordering::Release);
+        }
+        Ok(())
+    }
+
+    /// Unlinks `conn` from both its buckets, whose locks the caller holds.
+    fn unlink_locked(&self, conn: &Conn) {
+        for dir in [Dir::Original, Dir::Reply] {
+            let mut prev = &self.buckets[self.bucket(conn.hash(dir))];
+            let target = link(conn, dir);
+            loop {
+                let l = prev.load(Ordering::Relaxed);
+                if l == 0 {
+                    break;
+                }
+                if l == target {
+                    prev.store(conn.next(dir).load(Ordering::Relaxed), Ordering::Release);
+                    break;
+                }
+                // SAFETY: A link in a locked bucket points to a connection in the table.
+                let c = unsafe { Conn::from_nfct(l & !1) };
+                prev = c.next(if l & 1 != 0 {
+                    Dir::Reply
+                } else {
+                    Dir::Original
+                });
+            }
+        }
+    }
+
+    /// Removes a confirmed connection from the table, unless someone else is doing so; returns
+    /// whether this call did.
+    pub(crate) fn kill(&self, conn: &Conn) -> bool {
+        if conn.set_status(bits::DYING) & bits::DYING != 0 {
+            return false;
+        }
+        {
+            let _locks = self.lock_pair(
+                self.bucket(conn.hash(Dir::Original)),
+                self.bucket(conn.hash(Dir::Reply)),
+            );
+            self.unlink_locked(conn);
+        }
+        // SAFETY: The table's reference: `conn` was confirmed, so in the table until now.
+        drop(unsafe { ARef::from_raw(NonNull::from(conn)) });
+        true
+    }
+
+    /// Evicts every connection that is not assured from the first bucket, of those near
+    /// `hash`'s, that has any; returns how many.
+    pub(crate) fn early_drop(&self, hash: u32) -> u32 {
+        let rcu = RcuGuard::new();
+        let first = self.bucket(hash);
+        for i in 0..EVICTION_RANGE.min(self.size()) {
+            let b = if first + i < self.size() {
+                first + i
+            } else {
+                first + i - self.size()
+            };
+            let mut dropped = 0;
+            for (conn, _) in self.walk(b, &rcu) {
+                if conn.status() & (bits::ASSURED | bits::DYING) == 0 && self.kill(conn) {
+                    dropped += 1;
+                }
+            }
+            if dropped > 0 {
+                return dropped;
+            }
+        }
+        0
+    }
+
+    /// Removes every connection.
+    pub(crate) fn flush(&self) {
+        let rcu = RcuGuard::new();
+        for b in 0..self.size() {
+            for (conn, _) in self.walk(b, &rcu) {
+                self.kill(conn);
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! rust_conntrack: connection tracking for netfilter, in Rust.
+//!
+//! Tracks the connections of every network namespace as nf_conntrack does, with the same
+//! tuples, states, timeouts, `/proc` files and sysctls, and takes nf_conntrack's place as the
+//! kernel's connection tracker: the two cannot be loaded together.
+
+use kernel::prelude::*;
+
+mod ct;
+#[cfg(kunit)]
+#[path = "tests/kunit/mod.rs"]
+mod kunit_tests;
+
+use core::sync::atomic::Ordering::Relaxed;
+use ct::conn::Caches;
+use ct::netns::{CtNet, BUCKETS, MAX};
+use ct::provider::Provider;
+use ct::sys::{
+    ct_hook::CtHookRegistration, modules::ModuleBlocker, net::PernetRegistration, params,
+};
+
+module! {
+    type: RustConntrack,
+    name: "rust_conntrack",
+    author: "rust_conntrack developers",
+    description: "Connection tracking for netfilter",
+    license: "GPL",
+}
+
+struct RustConntrack {
+    /// Per-namespace tracking; `None` once torn down.
+    pernet: Option<PernetRegistration<CtNet>>,
+    // Dropped after `pernet` (see `Drop`), in this order.
+    _ct_hook: CtHookRegistration<Provider>,
+    caches: KBox<Caches>,
+    _blocker: ModuleBlocker,
+}
+
+/// Buckets per table and the connection limit, as nf_conntrack sizes them: from memory (an
+/// eighth of a percent of it in buckets, at least 1024, 65536 above 1 GiB, 262144 above 4 GiB,
+/// one connection per bucket), or from the `hashsize` parameter with eight per bucket.
+fn table_size() -> (usize, usize) {
+    const ROUND: usize = 512;
+    let requested = params::hashsize() as usize;
+    if requested != 0 {
+        let buckets = requested.div_ceil(ROUND) * ROUND;
+        return (buckets, 8 * buckets);
+    }
+    let bytes = params::totalram_pages() * kernel::page::PAGE_SIZE;
+    let buckets = if bytes > 4 << 30 {
+        262144
+    } else if bytes > 1 << 30 {
+        65536
+    } else {
+        (bytes / 16384 / core::mem::size_of::<usize>()).max(1024)
+    };
+    let buckets = buckets.div_ceil(ROUND) * ROUND;
+    (buckets, buckets)
+}
+
+impl kernel::Module for RustConntrack {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        let blocker = ModuleBlocker::new()?;
+        let ct_hook = CtHookRegistration::new().inspect_err(|_| {
+            pr_err!("nf_conntrack is loaded: unload it (rmmod nf_conntrack and its users) first\n");
+        })?;
+        // SAFETY: The only install; `Drop` uninstalls once every connection is freed.
+        let caches = unsafe { Caches::install()? };
+        let (buckets, max) = table_size();
+        BUCKETS.store(buckets as i32, Relaxed);
+        MAX.store(max as i32, Relaxed);
+        ct::pipeline::setup(ct::sys::random::random(), params::hooks_only());
+        let pernet = PernetRegistration::new().inspect_err(|e| {
+            pr_err!("setting up network namespaces failed: {:?}\n", e);
+            Caches::uninstall(&caches);
+        })?;
+        pr_info!(
+            "tracking connections: {} buckets, at most {} per namespace\n",
+            buckets,
+            max
+        );
+        Ok(Self {
+            pernet: Some(pernet),
+            _ct_hook: ct_hook,
+            caches,
+            _blocker: blocker,
+        })
+    }
+}
+
+impl Drop for RustConntrack {
+    fn drop(&mut self) {
+        // Every namespace's hooks go, its table empties and its connections are freed...
+        drop(self.pernet.take());
+        // ...the last of them after a grace period: wait for those frees.
+        ct::sys::sync::rcu_barrier();
+        Caches::uninstall(&self.caches);
+    }
+}

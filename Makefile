@@ -10,7 +10,7 @@
 
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 KDIR ?= $(shell $(ROOT)/scripts/kernel.sh debug)
-KMAKE = $(MAKE) -C $(KDIR) M=$(ROOT) LLVM=1 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
+KMAKE = $(MAKE) -C $(KDIR) M=$(ROOT) LLVM=1 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc CLIPPY_DRIVER=/usr/bin/clippy-driver \
 	BINDGEN=$(or $(shell command -v bindgen),$(HOME)/.cargo/bin/bindgen)
 
 .PHONY: all modules kunit clean check run bench fmt

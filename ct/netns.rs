@@ -174,6 +174,10 @@ impl CtNet {
         while self.count.load(Ordering::Acquire) > 0 {
             super::sys::time::sleep_ms(10);
             waited += 1;
+            if waited % 100 == 0 {
+                // A packet confirmed by another namespace's hooks may have brought one in.
+                self.table.flush();
+            }
             if waited % 1000 == 0 {
                 pr_warn!(
                     "namespace teardown waits for {} connections still held by packets\n",
@@ -190,9 +194,11 @@ impl Pernet for CtNet {
     }
 
     fn init(net: &Net) -> Result<Pin<KBox<Self>>> {
-        let ct = KBox::pin_init(Self::new(net)?, GFP_KERNEL)?;
-        ct.start()?;
-        Ok(ct)
+        KBox::pin_init(Self::new(net)?, GFP_KERNEL)
+    }
+
+    fn start(this: &Self, _net: &Net) -> Result {
+        this.start()
     }
 
     fn exit(this: &Self, _net: &Net) {

@@ -10,7 +10,7 @@ set -euo pipefail
 . "$(dirname "$0")/../scripts/env.sh"
 
 kdir=${1:?usage: initramfs.sh KERNEL_BUILD_DIR}
-tools=(/bin/bash /usr/bin/ip /usr/sbin/nft /usr/bin/socat /usr/bin/ping)
+tools=(/bin/bash /bin/kmod /usr/bin/ip /usr/sbin/nft /usr/bin/socat /usr/bin/ping)
 key=$( { cat "$RCT_ROOT/qemu/init"; ls -l "${tools[@]}" /bin/busybox; echo "${tools[*]}"; } | sha256sum | cut -c1-12)
 out="$kdir/initramfs-$key.cpio.gz"
 if [ -f "$out" ]; then
@@ -33,6 +33,11 @@ for t in "${tools[@]}"; do
 		mkdir -p "$root$(dirname "$lib")"
 		cp -L "$lib" "$root$lib"
 	done
+done
+# kmod's module tools, in place of busybox's, where the kernel looks for modprobe too.
+for t in modprobe insmod rmmod lsmod depmod modinfo; do
+	ln -sf kmod "$root/bin/$t"
+	ln -sf ../bin/kmod "$root/sbin/$t"
 done
 cp -a "$kdir/modroot/lib/modules" "$root/lib/"
 cp "$RCT_ROOT/qemu/init" "$root/init"

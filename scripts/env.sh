@@ -5,8 +5,11 @@ RCT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Kernel source, kernel builds and initramfs live here, outside the checkout.
 RCT_CACHE=${RUST_CONNTRACK_CACHE:-$HOME/.cache/rust-conntrack}
 # Debian's rustc-web is the compiler that ships the library source the kernel needs.
-RCT_KMAKE=(LLVM=1 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc)
+RCT_KMAKE=(LLVM=1 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc CLIPPY_DRIVER=/usr/bin/clippy-driver)
 export PATH="$HOME/.cargo/bin:$PATH"
+# The kernel source: Debian's linux-source-6.12, unpacked into the cache by scripts/kernel.sh.
+RCT_KVERSION=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || true)
+RCT_KSRC="$RCT_CACHE/src/linux-$RCT_KVERSION"
 
 die() { echo "error: $*" >&2; exit 1; }
 log() { echo "==> $*" >&2; }

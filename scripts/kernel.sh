@@ -19,8 +19,9 @@ mkdir -p "$RCT_CACHE"
 exec 9>"$RCT_CACHE/.kernel.lock"
 flock 9
 
-version=$(dpkg-query -W -f='${Version}' linux-source-6.12) || die "linux-source-6.12 is not installed"
-src="$RCT_CACHE/src/linux-$version"
+[ -n "$RCT_KVERSION" ] || die "linux-source-6.12 is not installed; run scripts/setup.sh"
+version=$RCT_KVERSION
+src=$RCT_KSRC
 if [ ! -f "$src/.unpacked" ]; then
 	log "unpacking linux-source-6.12 $version"
 	rm -rf "$src" && mkdir -p "$src"

@@ -5,7 +5,7 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
 packages=(
-	linux-source-6.12 rustc-web rust-web-src
+	linux-source-6.12 rustc-web rust-web-src rust-web-clippy
 	clang lld llvm libclang-dev
 	bc flex bison libelf-dev libssl-dev cpio kmod xz-utils
 	qemu-system-x86 busybox-static

@@ -79,6 +79,9 @@ pub(crate) trait Pernet: Send + Sync + Sized + 'static {
     /// Creates the state of `net`.
     fn init(net: &Net) -> Result<Pin<KBox<Self>>>;
 
+    /// Puts the state of `net` to use, once [`Net::state`] finds it. On failure, `exit` runs.
+    fn start(this: &Self, net: &Net) -> Result;
+
     /// Tears down the state of `net`. While it runs, [`Net::state`] still finds it.
     fn exit(this: &Self, net: &Net);
 }
@@ -146,8 +149,14 @@ unsafe extern "C" fn init_entry<T: Pernet>(net: *mut bindings::net) -> c_int {
     let net = unsafe { Net::from_raw(net) };
     from_result(|| {
         let state = T::init(net)?;
-        // SAFETY: The slot is `T`'s, zeroed (`None`), and nothing else uses it during `init`.
-        unsafe { *slot::<T>(net) = Some(state) };
+        // SAFETY: The slot is `T`'s, zeroed (`None`), and nothing else writes it during `init`.
+        let state = unsafe { (*slot::<T>(net)).insert(state) };
+        if let Err(e) = T::start(state, net) {
+            T::exit(state, net);
+            // SAFETY: As above; `exit` is done with the state.
+            drop(unsafe { (*slot::<T>(net)).take() });
+            return Err(e);
+        }
         Ok(0)
     })
 }

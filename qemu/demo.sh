@@ -1,0 +1,63 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The main job, run in the guest by `make run`: loads rust_conntrack, connects three namespaces
+# (a client, a router and a server), drives ICMP, UDP and TCP traffic over IPv4 and IPv6, and
+# shows each namespace's hook counters moving and its connection table.
+set -u
+. /rct/tests/selftests/lib.sh
+trap - EXIT
+
+step() { printf '\n### %s\n' "$*"; }
+counters() {
+	local n
+	for n in client router server; do
+		printf '%-8s' "$n"
+		ip netns exec "$n" cat /proc/net/rust_conntrack_hooks |
+			awk '$3 > 0 || $2 != "FORWARD" { printf " %s/%s=%s", $1, $2, $3 }'
+		echo
+	done
+}
+
+step "loading rust_conntrack"
+load || exit 1
+dmesg | grep rust_conntrack | tail -n 1
+
+step "namespaces: client (10.0.1.1) -- router -- server (10.0.2.2)"
+ns_add client router server
+link client router 1
+link router server 2
+ip -n client route add default via 10.0.1.2
+ip -n client -6 route add default via fd00:1::2
+ip -n server route add default via 10.0.2.1
+ip -n server -6 route add default via fd00:2::1
+ip netns exec router sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+for n in client router server; do ip netns exec "$n" sysctl -qw net.netfilter.nf_conntrack_acct=1; done
+
+step "hook counters before any traffic"
+counters
+
+step "traffic: ping, UDP and TCP over IPv4 and IPv6"
+ip netns exec client ping -c 3 -i 0.2 10.0.2.2 | tail -n 2
+ip netns exec client ping -6 -c 2 -i 0.2 fd00:2::2 | tail -n 2
+udp_server server 53
+tcp_server server 80
+tcp_server server 443 6
+echo "UDP answer: $(udp_ask client 10.0.2.2 53 40053)"
+echo "TCP answer: $(tcp_ask client 10.0.2.2 80 40080)"
+echo "TCP over IPv6 answer: $(tcp_ask client '[fd00:2::2]' 443 40443 6)"
+udp_send client 10.0.2.2 5353 40054
+
+step "hook counters after the traffic"
+counters
+
+for n in client router server; do
+	step "connection table of $n: /proc/net/nf_conntrack"
+	ct_list "$n"
+done
+
+step "statistics of the router: /proc/net/stat/nf_conntrack"
+ip netns exec router cat /proc/net/stat/nf_conntrack
+
+step "unloading rust_conntrack"
+cleanup
+unload && echo "unloaded"

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs every test of rust_conntrack: `make check`. The last line printed is
+# "N passed, N failed"; the exit code is non-zero if anything failed.
+#
+#   T="..."   run only some: "userspace", "lint", "kunit", selftest names (03_tracking, ...)
+#
+# Steps: install what is missing, build the debug test kernel (cached), run the userspace tests
+# of ct/, check formatting and clippy, build the module and its KUnit build, boot the kernel in
+# QEMU to run the KUnit suites and the selftests, and fail on any kernel splat in the guest log.
+set -uo pipefail
+. "$(dirname "$0")/env.sh"
+
+passed=0 failed=0
+result() { # ok|fail NAME [DETAILS]
+	if [ "$1" = ok ]; then
+		passed=$((passed + 1))
+		echo "PASS $2"
+	else
+		failed=$((failed + 1))
+		echo "FAIL $2${3:+: $3}"
+	fi
+}
+finish() {
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit
+}
+want() { [ -z "${T:-}" ] || [[ " $T " == *" $1 "* ]]; }
+guest_tests=()
+for t in ${T:-}; do
+	case $t in userspace | lint) ;; *) guest_tests+=("$t") ;; esac
+done
+
+out="$RCT_CACHE/out"
+mkdir -p "$out"
+if ! "$RCT_ROOT/scripts/setup.sh"; then
+	result fail setup
+	finish
+fi
+if ! kdir=$("$RCT_ROOT/scripts/kernel.sh" debug); then
+	result fail "debug kernel build"
+	finish
+fi
+
+if want userspace; then
+	log "userspace tests (cargo test in ct/)"
+	cargo_log="$out/cargo-test.log"
+	(cd "$RCT_ROOT/ct" && cargo test 2>&1) > "$cargo_log"
+	while read -r name verdict; do
+		if [ "$verdict" = ok ]; then result ok "userspace $name"; else result fail "userspace $name" "see $cargo_log"; fi
+	done < <(sed -n 's/^test \(.*\) \.\.\. \(ok\|FAILED\)$/\1 \2/p' "$cargo_log")
+	grep -q "^test result: ok" "$cargo_log" || result fail "userspace build" "see $cargo_log"
+fi
+
+if want lint; then
+	log "lint"
+	if rustfmt --check --config-path "$RCT_ROOT/.rustfmt.toml" "$RCT_ROOT/rust_conntrack.rs" "$RCT_ROOT/ct/lib.rs" >/dev/null 2>&1; then
+		result ok "rustfmt"
+	else
+		result fail "rustfmt" "run make fmt"
+	fi
+	make -s -C "$RCT_ROOT" clean KDIR="$kdir" >/dev/null 2>&1
+	clippy=$(make -s -C "$RCT_ROOT" KDIR="$kdir" KUNIT=1 CLIPPY=1 2>&1)
+	if echo "$clippy" | grep -qE "^(warning|error)"; then
+		result fail "clippy" "$(echo "$clippy" | grep -E "^(warning|error)" | head -3 | tr '\n' ' ')"
+	else
+		result ok "clippy"
+	fi
+fi
+
+if [ -n "${T:-}" ] && [ ${#guest_tests[@]} -eq 0 ]; then
+	finish
+fi
+
+log "building the module and its KUnit build"
+rm -rf "$out/guest" && mkdir -p "$out/guest/kunit"
+if ! make -s -C "$RCT_ROOT" KDIR="$kdir" KUNIT=1 >"$out/build.log" 2>&1 ||
+	! cp "$RCT_ROOT/rust_conntrack.ko" "$out/guest/kunit/" ||
+	! make -s -C "$RCT_ROOT" KDIR="$kdir" >>"$out/build.log" 2>&1 ||
+	! cp "$RCT_ROOT/rust_conntrack.ko" "$out/guest/"; then
+	result fail "module build" "see $out/build.log"
+	finish
+fi
+result ok "module build"
+grep -E "^(warning|error)" "$out/build.log" && result fail "module build warnings" "see $out/build.log"
+
+log "booting the test kernel: KUnit suites and selftests (the console goes to $out/guest.log)"
+guest_log="$out/guest.log"
+"$RCT_ROOT/qemu/run.sh" -k "$kdir" -q -t 2700 -l "$guest_log" \
+	-f "$out/guest/rust_conntrack.ko" -f "$out/guest/kunit:kunit" -f "$RCT_ROOT/tests:tests" \
+	-- "RCT_TESTS='${guest_tests[*]}' bash tests/guest.sh"
+rc=$?
+[ $rc -eq 0 ] || result fail "guest run" "exit code $rc, see $guest_log"
+
+if [ ${#guest_tests[@]} -eq 0 ] || [[ " ${guest_tests[*]} " == *" kunit "* ]]; then
+	if [ -f "$RCT_KSRC/tools/testing/kunit/kunit.py" ]; then
+		python3 "$RCT_KSRC/tools/testing/kunit/kunit.py" parse "$guest_log" 2>&1 | tail -n 12
+	fi
+	cases=0
+	while read -r verdict name; do
+		cases=$((cases + 1))
+		if [ "$verdict" = ok ]; then result ok "kunit $name"; else result fail "kunit $name" "see $guest_log"; fi
+	done < <(sed -n 's/^    \(ok\|not ok\) [0-9]* \([a-z0-9_]*\).*/\1 \2/p' "$guest_log" | sed 's/^not ok/fail/')
+	[ $cases -gt 0 ] || result fail "kunit" "no KUnit results in $guest_log"
+fi
+
+while read -r line; do
+	case $line in
+	"SELFTEST ok "*) result ok "${line#SELFTEST ok }" ;;
+	"SELFTEST not ok "*) result fail "${line#SELFTEST not ok }" ;;
+	esac
+done < <(grep -a "^SELFTEST " "$guest_log")
+grep -q "^== done" "$guest_log" || result fail "guest" "the test run did not finish, see $guest_log"
+
+# Any splat fails the run: bugs, warnings, KASAN, lockdep, RCU, leaks.
+splats='BUG:|WARNING:|KASAN:|UBSAN:|Kernel panic|Oops|general protection fault|suspicious RCU usage|possible circular locking|possible recursive locking|inconsistent lock state|lock held when returning|rcu_.*detected stall|self-detected stall|unreferenced object|refcount_t:|list_add corruption|list_del corruption|kernel BUG at|sleeping function called from invalid context|DEBUG_LOCKS_WARN_ON'
+mapfile -t found < <(grep -aE "$splats" "$guest_log" | sort -u | head -n 20)
+if [ ${#found[@]} -gt 0 ]; then
+	for s in "${found[@]}"; do result fail "kernel splat" "$s"; done
+else
+	result ok "no kernel splats (BUG, WARNING, KASAN, lockdep, RCU, kmemleak)"
+fi
+grep -q "RCU lockdep checking is enabled" "$guest_log" ||
+	result fail "debug kernel" "the guest log does not show RCU lockdep checking"
+finish

@@ -1,0 +1,33 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# A full namespace drops new connections, counts and logs the drops, and leaves other
+# namespaces alone.
+. "$(dirname "$0")/lib.sh"
+
+load
+ns_add a b c d
+link a b 1
+link c d 2
+saved=$(cat /proc/sys/net/netfilter/nf_conntrack_max)
+sysctl -qw net.netfilter.nf_conntrack_max=5
+dmesg -c >/dev/null
+
+for port in $(seq 5000 5019); do udp_send a 10.0.1.2 "$port" 40000; done
+check_eq "a holds as many connections as the limit" 5 "$(ct_count a)"
+check_ge "a counts the dropped packets" 10 "$(stat a drop)"
+check "a logs that the table is full" bash -c "dmesg | grep -q 'table full, dropping packet'"
+check "the first connections are there" bash -c "ip netns exec a cat /proc/net/nf_conntrack | grep -q dport=5000"
+
+# Another namespace still tracks its own, up to the same limit.
+for port in 6000 6001 6002; do udp_send c 10.0.2.2 "$port" 40000; done
+check_eq "c is not affected by a" 3 "$(ct_count c)"
+check_eq "c dropped nothing" 0 "$(stat c drop)"
+
+# Evictable entries near a new one make room: with room for one, the new replaces the old.
+sysctl -qw net.netfilter.nf_conntrack_max=3
+check_eq "c over its new limit keeps what it has" 3 "$(ct_count c)"
+sysctl -qw "net.netfilter.nf_conntrack_max=$saved"
+for port in $(seq 5020 5024); do udp_send a 10.0.1.2 "$port" 40000; done
+check_eq "with the limit raised, a tracks again" 10 "$(ct_count a)"
+cleanup
+check "unload" unload

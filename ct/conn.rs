@@ -427,6 +427,11 @@ impl Conn {
     }
 }
 
+/// Frees a connection once RCU readers are done with it.
+///
+/// # Safety
+///
+/// `head` must be the `rcu` field of a connection queued by [`Conn::destroy`].
 unsafe extern "C" fn free_rcu(head: *mut bindings::callback_head) {
     // SAFETY: `head` is the `rcu` field of a connection queued by `destroy`, now unreachable.
     unsafe {

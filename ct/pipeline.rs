@@ -53,11 +53,11 @@ fn allows_clash(proto: u8) -> bool {
 
 impl HookHandler for CtNet {
     fn hook(&self, skb: &mut Skb, state: &HookState) -> Verdict {
-        let (l3, hook) = (state.l3(), state.hook());
-        self.hooks_seen.inc(HookCounts::offset(l3, hook));
         if HOOKS_ONLY.load(Relaxed) {
             return Verdict::Accept;
         }
+        let (l3, hook) = (state.l3(), state.hook());
+        self.hooks_seen.inc(HookCounts::offset(l3, hook));
         match hook {
             Hook::PreRouting | Hook::LocalOut => self.track(l3, hook, skb),
             Hook::PostRouting | Hook::LocalIn => confirm(skb),

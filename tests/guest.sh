@@ -24,9 +24,8 @@ for t in tests/selftests/[0-9]*.sh; do
 	want "$name" || continue
 	echo "== $name"
 	start=$(date +%s)
-	timeout 600 bash "$t" > "/tmp/$name.out" 2>&1
-	rc=$?
-	cat "/tmp/$name.out"
+	timeout 600 bash "$t" 2>&1 | tee "/tmp/$name.out"
+	rc=${PIPESTATUS[0]}
 	if [ $rc -ne 0 ] && ! grep -q "^SELFTEST not ok" "/tmp/$name.out"; then
 		echo "SELFTEST not ok $name: exited with $rc"
 	fi

@@ -53,12 +53,18 @@ impl<T: CtHook> VTable<T> {
         confirm: Some(Self::confirm),
     };
 
+    /// # Safety
+    ///
+    /// `net` must be a live namespace and `skb` an skb the caller owns.
     unsafe extern "C" fn update(net: *mut bindings::net, skb: *mut bindings::sk_buff) -> c_int {
         // SAFETY: nfnetlink_queue passes a live namespace and the skb it owns.
         let (net, skb) = unsafe { (Net::from_raw(net), Skb::from_raw(skb)) };
         T::update(net, skb).raw() as c_int
     }
 
+    /// # Safety
+    ///
+    /// `nfct` must be a connection of this module whose count has dropped to zero.
     unsafe extern "C" fn destroy(nfct: *mut bindings::nf_conntrack) {
         if let Some(nfct) = NonNull::new(nfct) {
             // SAFETY: `nf_conntrack_put()` calls this when the count has dropped to zero.
@@ -66,6 +72,9 @@ impl<T: CtHook> VTable<T> {
         }
     }
 
+    /// # Safety
+    ///
+    /// `dst` must be valid for writing a tuple and `skb` a live skb.
     unsafe extern "C" fn get_tuple_skb(
         dst: *mut bindings::nf_conntrack_tuple,
         skb: *const bindings::sk_buff,
@@ -83,18 +92,27 @@ impl<T: CtHook> VTable<T> {
         }
     }
 
+    /// # Safety
+    ///
+    /// `new` must be an skb the caller owns and `old` a live skb.
     unsafe extern "C" fn attach(new: *mut bindings::sk_buff, old: *const bindings::sk_buff) {
         // SAFETY: The caller owns `new` and passes a live `old`.
         let (new, old) = unsafe { (Skb::from_raw(new), Skb::from_raw_ref(old)) };
         T::attach(new, old);
     }
 
+    /// # Safety
+    ///
+    /// `nfct` must be null or a connection of this module on which the caller holds a reference.
     unsafe extern "C" fn set_closing(nfct: *mut bindings::nf_conntrack) {
         if let Some(nfct) = NonNull::new(nfct) {
             T::set_closing(nfct);
         }
     }
 
+    /// # Safety
+    ///
+    /// `skb` must be an skb the caller owns.
     unsafe extern "C" fn confirm(skb: *mut bindings::sk_buff) -> c_int {
         // SAFETY: The caller owns the skb.
         let skb = unsafe { Skb::from_raw(skb) };

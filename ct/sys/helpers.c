@@ -180,7 +180,7 @@ MODULE_PARM_DESC(acct, "Initial nf_conntrack_acct of each namespace (default: 0)
 
 static bool hooks_only;
 module_param(hooks_only, bool, 0444);
-MODULE_PARM_DESC(hooks_only, "Benchmark floor: run the hooks and count packets, track nothing (default: 0)");
+MODULE_PARM_DESC(hooks_only, "Benchmark floor: the hooks run and return at once (default: 0)");
 
 unsigned int rct_param_hashsize(void)
 {

@@ -118,6 +118,11 @@ pub(crate) const fn suite(
 macro_rules! kunit_suite {
     ($name:literal, $t:ident => { $(fn $case:ident() $body:block)+ }) => {
         $(
+            /// A test case.
+            ///
+            /// # Safety
+            ///
+            /// Called by KUnit with the test it runs.
             unsafe extern "C" fn $case(test: *mut $crate::ct::sys::bindings::kunit) {
                 // SAFETY: KUnit runs this case with `test`.
                 #[allow(unused_mut, unused_variables)]

@@ -59,6 +59,11 @@ impl Drop for ModuleBlocker {
     }
 }
 
+/// Vetoes nf_conntrack's arrival.
+///
+/// # Safety
+///
+/// For `MODULE_STATE_COMING`, `data` must be the module coming.
 unsafe extern "C" fn notify(
     _nb: *mut bindings::notifier_block,
     action: c_ulong,

@@ -144,6 +144,11 @@ fn slot<T: Pernet>(net: &Net) -> *mut Slot<T> {
     unsafe { bindings::rct_net_generic(net.as_ptr(), *T::id().0.get()).cast() }
 }
 
+/// Sets up `T` in a namespace.
+///
+/// # Safety
+///
+/// Called by the kernel with a namespace being set up, once.
 unsafe extern "C" fn init_entry<T: Pernet>(net: *mut bindings::net) -> c_int {
     // SAFETY: The kernel calls this with a namespace being set up.
     let net = unsafe { Net::from_raw(net) };
@@ -161,6 +166,11 @@ unsafe extern "C" fn init_entry<T: Pernet>(net: *mut bindings::net) -> c_int {
     })
 }
 
+/// Tears `T` down in a namespace.
+///
+/// # Safety
+///
+/// Called by the kernel with a namespace going away, once, after `init_entry`.
 unsafe extern "C" fn exit_entry<T: Pernet>(net: *mut bindings::net) {
     // SAFETY: The kernel calls this with a namespace going away.
     let net = unsafe { Net::from_raw(net) };

@@ -190,6 +190,12 @@ const fn zeroed_ops() -> bindings::nf_hook_ops {
     unsafe { core::mem::zeroed() }
 }
 
+/// Runs a handler at a hook.
+///
+/// # Safety
+///
+/// `priv_` must be the handler a live registration was made with; `skb` and `state` what
+/// netfilter passes to hook functions.
 unsafe extern "C" fn hook_entry<T: HookHandler>(
     priv_: *mut c_void,
     skb: *mut bindings::sk_buff,

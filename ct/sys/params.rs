@@ -16,8 +16,8 @@ pub(crate) fn acct() -> bool {
     unsafe { bindings::rct_param_acct() }
 }
 
-/// `hooks_only`: register the hooks and count packets, but track nothing; the floor that
-/// benchmarks measure against.
+/// `hooks_only`: register the hooks, which return at once, tracking and counting nothing: the
+/// floor that benchmarks measure against.
 pub(crate) fn hooks_only() -> bool {
     // SAFETY: As above.
     unsafe { bindings::rct_param_hooks_only() }

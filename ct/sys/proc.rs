@@ -89,6 +89,9 @@ impl<T: SeqTable> TableOps<T> {
         }
     }
 
+    /// # Safety
+    ///
+    /// `seq` must be a file of `T` (see `parts`) and `pos` valid.
     unsafe extern "C" fn start(seq: *mut bindings::seq_file, pos: *mut i64) -> *mut c_void {
         // SAFETY: Paired with the unlock in `stop`, which `seq_file` always calls after `start`.
         unsafe { bindings::rct_rcu_read_lock() };
@@ -100,6 +103,9 @@ impl<T: SeqTable> TableOps<T> {
         }
     }
 
+    /// # Safety
+    ///
+    /// As for `start`.
     unsafe extern "C" fn next(
         seq: *mut bindings::seq_file,
         _v: *mut c_void,
@@ -115,11 +121,17 @@ impl<T: SeqTable> TableOps<T> {
         }
     }
 
+    /// # Safety
+    ///
+    /// Called once after each `start`, on the same thread.
     unsafe extern "C" fn stop(_seq: *mut bindings::seq_file, _v: *mut c_void) {
         // SAFETY: Paired with the lock in `start`.
         unsafe { bindings::rct_rcu_read_unlock() };
     }
 
+    /// # Safety
+    ///
+    /// As for `start`.
     unsafe extern "C" fn show(seq: *mut bindings::seq_file, _v: *mut c_void) -> c_int {
         // SAFETY: As in `start`.
         let (cursor, net) = unsafe { Self::parts(seq) };
@@ -133,6 +145,11 @@ impl<T: SeqTable> TableOps<T> {
     }
 }
 
+/// Shows a file written in one go.
+///
+/// # Safety
+///
+/// `seq` must be a file created by [`ProcEntry::single`] for `T`.
 unsafe extern "C" fn single_show<T: SeqSingle>(
     seq: *mut bindings::seq_file,
     _v: *mut c_void,

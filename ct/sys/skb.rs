@@ -49,7 +49,7 @@ impl Skb {
     /// The raw `skb->_nfct`: a connection pointer with the packet's state in its low bits.
     pub(crate) fn nfct(&self) -> usize {
         // SAFETY: As for `len`.
-        unsafe { (*self.as_ptr())._nfct as usize }
+        unsafe { (*self.as_ptr())._nfct }
     }
 
     /// Sets `skb->_nfct`, the reference it holds (if any) passing to the skb.
@@ -57,7 +57,7 @@ impl Skb {
     /// Any reference the skb held before is the caller's to release.
     pub(crate) fn set_nfct(&mut self, nfct: usize) {
         // SAFETY: The skb is valid and the caller owns it.
-        unsafe { bindings::rct_skb_set_nfct(self.as_ptr(), nfct as _) };
+        unsafe { bindings::rct_skb_set_nfct(self.as_ptr(), nfct) };
     }
 
     /// The namespace of the device the packet is on, if it is on one.

@@ -1,0 +1,38 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Per-packet and per-connection costs, run in a guest whose clock counts instructions (one
+# nanosecond each): the four configurations take turns, ROUNDS times.
+. /rct/tests/bench/lib.sh
+ROUNDS=${ROUNDS:-3}
+
+forwarding
+ns_add c s
+link c s 9
+
+for round in $(seq "$ROUNDS"); do
+	for config in "${CONFIGS[@]}"; do
+		if ! configure "$config" 65536 1048576 - c s; then
+			result "$round" "$config" failed 1
+			deconfigure - c s
+			continue
+		fi
+		# Established: one UDP flow, after a first packet created its connection.
+		pktgen 1000 flow >/dev/null
+		result "$round" "$config" udp_flow_ns_per_packet "$(pktgen 200000 flow)"
+		# New: each packet a new UDP connection.
+		result "$round" "$config" udp_new_ns_per_packet "$(pktgen 50000 new)"
+		# TCP over veth between two namespaces.
+		ip netns exec s tcpconn serve 80 &
+		server=$!
+		wait_listen s tcp 80
+		ip netns exec c tcpconn connect 10.0.9.2 80 50 >/dev/null
+		set -- $(ip netns exec c tcpconn connect 10.0.9.2 80 1000)
+		result "$round" "$config" tcp_connect_ns_per_connection $((${2#ns=} / ${1#ops=}))
+		set -- $(ip netns exec c tcpconn pingpong 10.0.9.2 80 3000)
+		result "$round" "$config" tcp_pingpong_ns_per_round_trip $((${2#ns=} / ${1#ops=}))
+		kill "$server"
+		wait "$server" 2>/dev/null
+		deconfigure - c s
+	done
+done
+echo "BENCH done"

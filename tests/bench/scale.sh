@@ -1,0 +1,62 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Memory per connection, lookup cost as the table grows, and expiring a million connections,
+# for nf_conntrack and rust_conntrack; run in a guest with a real-time clock.
+. /rct/tests/bench/lib.sh
+
+forwarding
+slab_bytes() { # CACHE: bytes in use by a slab cache
+	awk -v c="$1" '$1 == c { print $2 * $4 }' /proc/slabinfo
+}
+mem_used() { awk '/^MemTotal/ { t = $2 } /^MemAvailable/ { a = $2 } END { print (t - a) * 1024 }' /proc/meminfo; }
+count() { cat /proc/sys/net/netfilter/nf_conntrack_count; }
+# populate NET COUNT: COUNT new connections from tuple set NET.
+populate() { NEW_NET=$1 pktgen "$2" new >/dev/null; }
+
+for config in nf_conntrack rust_conntrack; do
+	cache=$config
+	if ! configure "$config" 1048576 4194304 -; then
+		result 1 "$config" failed 1
+		continue
+	fi
+	sysctl -qw net.netfilter.nf_conntrack_udp_timeout=3600
+	sleep 1
+	slab0=$(slab_bytes "$cache") mem0=$(mem_used)
+
+	populate 1 1000
+	result 1 "$config" entries_1k "$(count)"
+	pktgen 1000 flow >/dev/null
+	result 1 "$config" lookup_ns_per_packet_1k "$(pktgen 200000 flow)"
+
+	populate 2 99000
+	result 1 "$config" entries_100k "$(count)"
+	n=$(count)
+	result 1 "$config" slab_bytes_per_connection $((($(slab_bytes "$cache") - slab0) / n))
+	result 1 "$config" memory_bytes_per_connection $((($(mem_used) - mem0) / n))
+	result 1 "$config" slab_object_size "$(awk -v c="$cache" '$1 == c { print $4 }' /proc/slabinfo)"
+	result 1 "$config" lookup_ns_per_packet_100k "$(pktgen 200000 flow)"
+
+	populate 3 900000
+	result 1 "$config" entries_1m "$(count)"
+	result 1 "$config" lookup_ns_per_packet_1m "$(pktgen 200000 flow)"
+
+	# Every entry again, now with a one-second timeout; then time the collector.
+	sysctl -qw net.netfilter.nf_conntrack_udp_timeout=1
+	start=$(date +%s%N)
+	populate 1 1000
+	populate 2 99000
+	populate 3 900000
+	refreshed=$(date +%s%N)
+	gapmeter 100 > /tmp/gaps &
+	meter=$!
+	wait_for 95 test "$(count)" -le 1
+	done_at=$(date +%s%N)
+	kill "$meter" 2>/dev/null
+	wait "$meter" 2>/dev/null
+	result 1 "$config" refresh_pass_ms $(((refreshed - start) / 1000000))
+	result 1 "$config" expiry_ms_after_refresh $(((done_at - refreshed) / 1000000))
+	result 1 "$config" entries_left "$(count)"
+	result 1 "$config" expiry_longest_pause_us "$(sed -n 's/^max_gap_us=\([0-9]*\).*/\1/p' /tmp/gaps)"
+	deconfigure -
+done
+echo "BENCH done"

@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The same scripted traffic, once under nf_conntrack and once under rust_conntrack in the same
+# boot, must leave the same connections in every namespace's /proc/net/nf_conntrack, remaining
+# timeouts and use counts aside. Scenarios are the files in tests/differential/ (lib.sh aside);
+# each runs on a fresh topology under each tracker.
+. "$(dirname "$0")/lib.sh"
+DIFF="$RCT/tests/differential"
+. "$DIFF/lib.sh"
+OUT=/tmp/differential
+rm -rf "$OUT" && mkdir -p "$OUT"
+
+# The connection lines without the remaining time (5th field) and `use=`, sorted.
+normalize() { awk '{ $5 = ""; sub(/ use=[0-9]+$/, ""); gsub(/  +/, " "); print }' | sort; }
+
+run() { # TRACKER SCENARIO
+	local tracker=$1 scenario=$2 n
+	topology "$tracker"
+	(. "$DIFF/$scenario.sh") >/dev/null 2>&1
+	for n in "${DIFF_NS[@]}"; do
+		ct_list "$n" | normalize > "$OUT/$scenario.$n.$tracker"
+		ip netns exec "$n" nft flush ruleset
+	done
+	cleanup
+}
+
+scenarios=$(ls "$DIFF"/*.sh | xargs -n1 basename | sed 's/\.sh$//' | grep -v '^lib$')
+
+unload
+modprobe nft_ct && modprobe nf_conntrack
+check "nf_conntrack loads" module_loaded nf_conntrack
+for s in $scenarios; do run nf_conntrack "$s"; done
+# Namespaces and their rules go asynchronously.
+check "nf_conntrack unloads" wait_for 60 rmmod nft_ct nf_conntrack
+
+load
+for s in $scenarios; do run rust_conntrack "$s"; done
+unload
+
+for s in $scenarios; do
+	for n in "${DIFF_NS[@]}"; do
+		ref="$OUT/$s.$n.nf_conntrack" ours="$OUT/$s.$n.rust_conntrack"
+		if [ ! -s "$ref" ]; then
+			fail "$s in $n" "nf_conntrack tracked nothing"
+		elif cmp -s "$ref" "$ours"; then
+			pass "$s in $n: $(wc -l < "$ref") connections as nf_conntrack's"
+		else
+			fail "$s in $n" "$(diff "$ref" "$ours" | grep '^[<>]' | head -n 4 | tr '\n' '|')"
+			diff "$ref" "$ours" | sed 's/^/    /'
+		fi
+	done
+done

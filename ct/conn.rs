@@ -18,7 +18,7 @@ use super::sys::net::Net;
 use super::sys::skb::Skb;
 use super::sys::slab::KmemCache;
 use super::sys::sync::{LockClass, RcuHead, Refcount, SpinLockBh};
-use super::tuple::Tuple;
+use super::tuple::{ipproto, Tuple};
 use core::cell::UnsafeCell;
 use core::mem::offset_of;
 use core::ptr::NonNull;
@@ -50,7 +50,8 @@ struct HashNode<A> {
 /// - The object was allocated from [`Caches::acct`] if `status` has [`bits::ACCT`], from
 ///   [`Caches::plain`] otherwise, and in the first case is the head of a [`ConnAcct`].
 /// - The tuples, `hashes` and `net` do not change after creation.
-/// - `proto` is written at creation, then only with `lock` held.
+/// - `lock` is initialised if the connection is TCP's, the only protocol that changes its
+///   `proto` state after creation; `proto` is written at creation, then only with `lock` held.
 #[repr(C)]
 pub(crate) struct Conn {
     refs: Refcount,
@@ -253,7 +254,9 @@ impl Conn {
                 rcu: core::mem::zeroed(),
             });
             let conn = ptr.as_ref();
-            conn.lock.init(LockClass::Conn);
+            if conn.is_tcp() {
+                conn.lock.init(LockClass::Conn);
+            }
             if n.acct {
                 let acct = ptr.cast::<ConnAcct>().as_ptr();
                 (&raw mut (*acct).counters).write(core::mem::zeroed());
@@ -402,11 +405,20 @@ impl Conn {
         unsafe { *self.orig.aux.get() }
     }
 
-    /// Runs `f` on the protocol state with the connection locked.
-    pub(crate) fn with_proto<R>(&self, f: impl FnOnce(&mut ProtoState) -> R) -> R {
+    fn is_tcp(&self) -> bool {
+        self.orig.tuple.proto() == ipproto::TCP
+    }
+
+    /// Runs `f` on the protocol state of a TCP connection, locked; `None` for other protocols,
+    /// whose state does not change after the first packet.
+    pub(crate) fn with_tcp<R>(&self, f: impl FnOnce(&mut ProtoState) -> R) -> Option<R> {
+        if !self.is_tcp() {
+            return None;
+        }
+        // The lock is initialised for TCP connections (type invariants).
         let _guard = self.lock.lock();
         // SAFETY: `lock` is held until `f` returns, and writers of `proto` hold it.
-        f(unsafe { &mut *self.orig.aux.get() })
+        Some(f(unsafe { &mut *self.orig.aux.get() }))
     }
 
     /// The counters of both directions, if the connection counts.

@@ -72,6 +72,7 @@ struct Network {
 ///
 /// `verify_checksum` asks for transport checksums to be checked, as nf_conntrack does on
 /// PRE_ROUTING when `nf_conntrack_checksum` is set.
+#[inline(always)]
 pub(crate) fn parse<P: Packet + ?Sized>(
     pkt: &P,
     l3: L3,
@@ -120,6 +121,7 @@ pub(crate) fn parse<P: Packet + ?Sized>(
     }
 }
 
+#[inline(always)]
 fn flow(l3: L3, net: Network, src_id: u16, dst_id: u16) -> Parsed {
     Parsed::Flow {
         tuple: Tuple::new(l3, net.proto, net.src, net.dst, src_id, dst_id),
@@ -128,6 +130,7 @@ fn flow(l3: L3, net: Network, src_id: u16, dst_id: u16) -> Parsed {
 }
 
 /// Reads the network header at `off` and finds the transport header after it.
+#[inline(always)]
 fn network<P: Packet + ?Sized>(pkt: &P, l3: L3, off: usize) -> Result<Network, Invalid> {
     match l3 {
         L3::Ipv4 => {
@@ -161,6 +164,9 @@ fn network<P: Packet + ?Sized>(pkt: &P, l3: L3, off: usize) -> Result<Network, I
                 return Err(Invalid::Malformed);
             }
             let (proto, l4) = skip_ipv6_extensions(pkt, h[6], off + 40)?;
+            if l4 > pkt.total_len() {
+                return Err(Invalid::Malformed);
+            }
             let mut src = [0; 16];
             let mut dst = [0; 16];
             src.copy_from_slice(&h[8..24]);

@@ -12,7 +12,7 @@ use super::proto::{self, Decision, ProtoState, Seen};
 use super::status::{bits, CtInfo, Dir};
 use super::sys::netfilter::{Hook, HookHandler, HookState, Verdict};
 use super::sys::skb::Skb;
-use super::sys::sync::RcuGuard;
+use super::sys::sync::Rcu;
 use super::sys::time;
 use super::table::InsertError;
 use super::tuple::{ipproto, Tuple, L3};
@@ -34,7 +34,7 @@ pub(crate) fn setup(key: [u64; 2], hooks_only: bool) {
 }
 
 /// Hashes a tuple with the table key.
-#[inline]
+#[inline(always)]
 pub(crate) fn hash(t: &Tuple) -> u32 {
     HashKey([HASH_KEY[0].load(Relaxed), HASH_KEY[1].load(Relaxed)]).hash(t)
 }
@@ -59,8 +59,8 @@ impl HookHandler for CtNet {
         let (l3, hook) = (state.l3(), state.hook());
         self.hooks_seen.inc(HookCounts::offset(l3, hook));
         match hook {
-            Hook::PreRouting | Hook::LocalOut => self.track(l3, hook, skb),
-            Hook::PostRouting | Hook::LocalIn => confirm(skb),
+            Hook::PreRouting | Hook::LocalOut => self.track(l3, hook, skb, state.rcu()),
+            Hook::PostRouting | Hook::LocalIn => confirm(skb, Some(self)),
             Hook::Forward => Verdict::Accept,
         }
     }
@@ -68,16 +68,16 @@ impl HookHandler for CtNet {
 
 impl CtNet {
     /// Tracks one packet entering the stack or leaving this host.
-    fn track(&self, l3: L3, hook: Hook, skb: &mut Skb) -> Verdict {
+    pub(crate) fn track(&self, l3: L3, hook: Hook, skb: &mut Skb, rcu: &Rcu) -> Verdict {
         // A packet looped back carries its connection already; one marked untracked stays so.
         if skb.nfct() != 0 {
             return Verdict::Accept;
         }
         let verify = hook == Hook::PreRouting && self.checksum.load(Relaxed) != 0;
         match parse(&skb.network(hook, l3), l3, verify) {
-            Ok(Parsed::Flow { tuple, .. }) => self.track_flow(skb, &tuple),
+            Ok(Parsed::Flow { tuple, .. }) => self.track_flow(skb, &tuple, rcu),
             Ok(Parsed::Error { quoted, dst }) => {
-                self.track_error(skb, &quoted, &dst);
+                self.track_error(skb, &quoted, &dst, rcu);
                 Verdict::Accept
             }
             Ok(Parsed::Untracked) => {
@@ -95,14 +95,12 @@ impl CtNet {
         }
     }
 
-    fn track_flow(&self, skb: &mut Skb, tuple: &Tuple) -> Verdict {
+    fn track_flow(&self, skb: &mut Skb, tuple: &Tuple, rcu: &Rcu) -> Verdict {
         let now = time::now();
         let hash = hash(tuple);
-        let rcu = RcuGuard::new();
-        let Some((conn, dir)) = self.table.find(tuple, hash, now, &rcu) else {
+        let Some((conn, dir)) = self.table.find(tuple, hash, now, rcu) else {
             return self.track_new(skb, tuple, hash, now);
         };
-        drop(rcu);
         let status = conn.status();
         let seen = Seen {
             proto: tuple.proto(),
@@ -113,11 +111,9 @@ impl CtNet {
             now,
             hz: time::HZ,
         };
-        let decision = if tuple.proto() == ipproto::TCP {
-            conn.with_proto(|state| proto::track(&seen, state, &self.timeouts))
-        } else {
-            proto::track(&seen, &mut conn.proto(), &self.timeouts)
-        };
+        let decision = conn
+            .with_tcp(|state| proto::track(&seen, state, &self.timeouts))
+            .unwrap_or_else(|| proto::track(&seen, &mut conn.proto(), &self.timeouts));
         let Decision::Accept { timeout, assure } = decision else {
             stat!(self, invalid);
             return Verdict::Accept;
@@ -203,16 +199,13 @@ impl CtNet {
     }
 
     /// An ICMP error: relates it to the connection of the packet it quotes.
-    fn track_error(&self, skb: &mut Skb, quoted: &Tuple, dst: &[u8; 16]) {
+    fn track_error(&self, skb: &mut Skb, quoted: &Tuple, dst: &[u8; 16], rcu: &Rcu) {
         // The quoted packet went the other way: its connection has the inverse tuple.
         let Some(inner) = quoted.invert() else {
             stat!(self, error);
             return;
         };
-        let rcu = RcuGuard::new();
-        let found = self.table.find(&inner, hash(&inner), time::now(), &rcu);
-        drop(rcu);
-        match found {
+        match self.table.find(&inner, hash(&inner), time::now(), rcu) {
             Some((conn, dir)) if conn.tuple(dir).dst() == dst => {
                 Conn::attach(skb, conn, CtInfo::related(dir))
             }
@@ -221,8 +214,9 @@ impl CtNet {
     }
 }
 
-/// Puts the packet's new connection in its table.
-pub(crate) fn confirm(skb: &mut Skb) -> Verdict {
+/// Puts the packet's new connection in its table; `here` is the state of the namespace of the
+/// hook, if the caller is one.
+pub(crate) fn confirm(skb: &mut Skb, here: Option<&CtNet>) -> Verdict {
     let Some((conn, ctinfo)) = Conn::of_skb(skb) else {
         return Verdict::Accept;
     };
@@ -231,8 +225,12 @@ pub(crate) fn confirm(skb: &mut Skb) -> Verdict {
     }
     // The connection's own namespace: a packet may have crossed into another without leaving
     // its connection behind.
-    let Some(ct) = conn.net().state::<CtNet>() else {
-        return Verdict::Drop;
+    let ct = match here {
+        Some(ct) if core::ptr::eq(ct.net(), conn.net()) => ct,
+        _ => match conn.net().state::<CtNet>() {
+            Some(ct) => ct,
+            None => return Verdict::Drop,
+        },
     };
     match ct.table.insert(conn, time::now()) {
         Ok(()) => Verdict::Accept,

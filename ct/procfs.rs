@@ -9,9 +9,9 @@ use super::status::{bits, Dir};
 use super::sys::net::Net;
 use super::sys::netfilter::Hook;
 use super::sys::proc::{ProcDir, ProcEntry, SeqSingle, SeqTable, SeqWriter};
-use super::sys::sync::RcuGuard;
+use super::sys::sync::Rcu;
 use super::sys::time::{self, HZ};
-use super::tuple::{ipproto, L3};
+use super::tuple::L3;
 use core::fmt::{self, Write};
 use core::sync::atomic::Ordering;
 use kernel::c_str;
@@ -62,7 +62,7 @@ fn table(net: &Net) -> Option<&super::table::Table> {
 
 impl Connections {
     /// The connection at the cursor, if the cursor is on one.
-    fn at<'a>(c: &Cursor, net: &'a Net, rcu: &'a RcuGuard) -> Option<&'a Conn> {
+    fn at<'a>(c: &Cursor, net: &'a Net, rcu: &'a Rcu) -> Option<&'a Conn> {
         let t = table(net)?;
         t.walk(c.bucket, rcu)
             .filter(|(_, d)| *d == Dir::Original)
@@ -71,12 +71,10 @@ impl Connections {
     }
 
     /// Moves to the next connection at or after the cursor's place.
-    fn settle(c: &mut Cursor, net: &Net) -> bool {
+    fn settle(c: &mut Cursor, net: &Net, rcu: &Rcu) -> bool {
         let Some(t) = table(net) else { return false };
-        // The caller's RCU read section (see `SeqTable`) covers this one.
-        let rcu = RcuGuard::new();
         while c.bucket < t.size() {
-            if Self::at(c, net, &rcu).is_some() {
+            if Self::at(c, net, rcu).is_some() {
                 return true;
             }
             c.bucket += 1;
@@ -89,7 +87,7 @@ impl Connections {
 impl SeqTable for Connections {
     type Cursor = Cursor;
 
-    fn seek(c: &mut Cursor, net: &Net, pos: u64) -> bool {
+    fn seek(c: &mut Cursor, net: &Net, pos: u64, rcu: &Rcu) -> bool {
         // Reads carry on where the previous one stopped; any other position is counted out
         // from the start.
         if !c.placed || c.pos != pos {
@@ -99,28 +97,27 @@ impl SeqTable for Connections {
                 index: 0,
                 placed: true,
             };
-            if !Self::settle(c, net) {
+            if !Self::settle(c, net, rcu) {
                 return false;
             }
             while c.pos < pos {
-                if !Self::next(c, net) {
+                if !Self::next(c, net, rcu) {
                     return false;
                 }
             }
             return true;
         }
-        Self::settle(c, net)
+        Self::settle(c, net, rcu)
     }
 
-    fn next(c: &mut Cursor, net: &Net) -> bool {
+    fn next(c: &mut Cursor, net: &Net, rcu: &Rcu) -> bool {
         c.index += 1;
         c.pos += 1;
-        Self::settle(c, net)
+        Self::settle(c, net, rcu)
     }
 
-    fn show(c: &mut Cursor, net: &Net, out: &mut SeqWriter<'_>) -> fmt::Result {
-        let rcu = RcuGuard::new();
-        let (Some(ct), Some(conn)) = (net.state::<CtNet>(), Self::at(c, net, &rcu)) else {
+    fn show(c: &mut Cursor, net: &Net, rcu: &Rcu, out: &mut SeqWriter<'_>) -> fmt::Result {
+        let (Some(ct), Some(conn)) = (net.state::<CtNet>(), Self::at(c, net, rcu)) else {
             return Ok(());
         };
         let Some(conn) = conn.try_get() else {
@@ -140,7 +137,7 @@ impl SeqTable for Connections {
             };
             [dir(0), dir(1)]
         });
-        let tcp = (orig.proto() == ipproto::TCP).then(|| conn.with_proto(|s| s.tcp));
+        let tcp = conn.with_tcp(|s| s.tcp);
         let entry = Entry {
             orig,
             reply: conn.tuple(Dir::Reply),

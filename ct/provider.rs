@@ -16,7 +16,7 @@ use super::sys::netfilter::{Hook, Verdict};
 use super::sys::skb::Skb;
 use super::sys::sync::RcuGuard;
 use super::sys::time::{self, HZ};
-use super::tuple::{ipproto, Tuple, L3};
+use super::tuple::{Tuple, L3};
 use core::ptr::NonNull;
 use core::sync::atomic::Ordering::Relaxed;
 
@@ -68,15 +68,14 @@ impl CtHook for Provider {
     fn set_closing(nfct: NonNull<bindings::nf_conntrack>) {
         // SAFETY: As in `destroy`; the caller's skb holds a reference.
         let conn = unsafe { Conn::from_nfct(nfct.as_ptr() as usize) };
-        if conn.status() & bits::CONFIRMED == 0 || conn.tuple(Dir::Original).proto() != ipproto::TCP
-        {
+        if conn.status() & bits::CONFIRMED == 0 {
             return;
         }
         let Some(ct) = conn.net().state::<CtNet>() else {
             return;
         };
         let close = ct.timeouts.tcp_close.load(Relaxed).max(0) as u32 * HZ;
-        conn.with_proto(|s| {
+        conn.with_tcp(|s| {
             if s.tcp != TcpState::Close {
                 s.tcp = TcpState::Close;
                 conn.set_timeout(time::now().wrapping_add(close));
@@ -85,7 +84,7 @@ impl CtHook for Provider {
     }
 
     fn confirm(skb: &mut Skb) -> Verdict {
-        pipeline::confirm(skb)
+        pipeline::confirm(skb, None)
     }
 
     fn update(_net: &Net, _skb: &mut Skb) -> Verdict {

@@ -13,7 +13,7 @@
 
 use super::conn::Conn;
 use super::status::{bits, Dir};
-use super::sys::sync::{LockClass, RcuGuard, SpinLockBh, SpinLockBhGuard};
+use super::sys::sync::{LockClass, Rcu, RcuGuard, SpinLockBh, SpinLockBhGuard};
 use super::tuple::Tuple;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
@@ -60,7 +60,7 @@ fn link(conn: &Conn, dir: Dir) -> usize {
 /// The connections of one bucket, in chain order.
 pub(crate) struct Chain<'a> {
     link: usize,
-    _rcu: PhantomData<&'a RcuGuard>,
+    _rcu: PhantomData<&'a Rcu>,
 }
 
 impl<'a> Iterator for Chain<'a> {
@@ -113,12 +113,12 @@ impl Table {
     /// The bucket of a raw hash.
     #[inline]
     pub(crate) fn bucket(&self, hash: u32) -> usize {
-        ((u64::from(hash) * self.buckets.len() as u64) >> 32) as usize
+        (u64::from(hash).wrapping_mul(self.buckets.len() as u64) >> 32) as usize
     }
 
     /// The connections of bucket `b`.
     #[inline]
-    pub(crate) fn walk<'a>(&'a self, b: usize, _rcu: &'a RcuGuard) -> Chain<'a> {
+    pub(crate) fn walk<'a>(&'a self, b: usize, _rcu: &'a Rcu) -> Chain<'a> {
         Chain {
             link: self.buckets[b].load(Ordering::Acquire),
             _rcu: PhantomData,
@@ -140,13 +140,13 @@ impl Table {
 
     /// Finds the live connection with tuple `t` (of raw hash `hash`) in either direction, and
     /// takes a reference on it. Expired connections found on the way are removed.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn find(
         &self,
         t: &Tuple,
         hash: u32,
         now: u32,
-        rcu: &RcuGuard,
+        rcu: &Rcu,
     ) -> Option<(ARef<Conn>, Dir)> {
         for (conn, dir) in self.walk(self.bucket(hash), rcu) {
             if conn.tuple(dir) != t {
@@ -172,14 +172,14 @@ impl Table {
         let hashes = [conn.hash(Dir::Original), conn.hash(Dir::Reply)];
         let buckets = hashes.map(|h| self.bucket(h));
         let max_chain = MIN_CHAIN + (hashes[0] ^ now) as usize % CHAIN_SPREAD;
-        let rcu = RcuGuard::new();
-        let _locks = self.lock_pair(buckets[0], buckets[1]);
+        let locks = self.lock_pair(buckets[0], buckets[1]);
+        let rcu = locks.0.rcu();
         if conn.status() & bits::DYING != 0 {
             return Err(InsertError::Dying);
         }
         for dir in [Dir::Original, Dir::Reply] {
             let mut len = 0;
-            for (other, odir) in self.walk(buckets[dir.index()], &rcu) {
+            for (other, odir) in self.walk(buckets[dir.index()], rcu) {
                 len += 1;
                 if other.tuple(odir) != conn.tuple(dir) || other.status() & bits::DYING != 0 {
                     if len > max_chain {

@@ -38,6 +38,8 @@ if ! "$RCT_ROOT/scripts/setup.sh"; then
 	result fail setup
 	finish
 fi
+# Again, now that the kernel source package is surely installed.
+. "$RCT_ROOT/scripts/env.sh"
 if ! kdir=$("$RCT_ROOT/scripts/kernel.sh" debug); then
 	result fail "debug kernel build"
 	finish

@@ -9,7 +9,7 @@ packages=(
 	clang lld llvm libclang-dev
 	bc flex bison libelf-dev libssl-dev cpio kmod xz-utils
 	qemu-system-x86 busybox-static
-	iproute2 nftables socat iputils-ping python3
+	iproute2 nftables socat iputils-ping python3 gcc libc6-dev
 )
 bindgen_version=0.69.5
 

@@ -347,3 +347,91 @@ fn icmpv6_echo_neighbour_discovery_and_errors() {
         })
     );
 }
+
+/// A small deterministic generator for the randomised test below.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+#[test]
+fn mutated_packets_never_panic_or_read_past_the_end() {
+    let mut quoted = ipv4(ipproto::UDP, B4, A4, &udp(53, 40000, b""));
+    quoted.truncate(28);
+    let seeds: Vec<(L3, Vec<u8>)> = std::vec![
+        (L3::Ipv4, ipv4(ipproto::UDP, A4, B4, &udp(1, 2, b"data"))),
+        (
+            L3::Ipv4,
+            ipv4(
+                ipproto::TCP,
+                A4,
+                B4,
+                &[
+                    0,
+                    1,
+                    0,
+                    2,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    5 << 4,
+                    2,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0
+                ]
+            )
+        ),
+        (
+            L3::Ipv4,
+            ipv4(ipproto::ICMP, A4, B4, &icmp_msg(3, 1, 0, &quoted))
+        ),
+        (
+            L3::Ipv6,
+            ipv6(
+                0,
+                A6,
+                B6,
+                &[60, 0, 1, 4, 0, 0, 0, 0, 44, 0, 0, 0, 0, 0, 0, 0, 17, 0, 0, 1, 0, 0, 0, 0]
+            )
+        ),
+        (
+            L3::Ipv6,
+            ipv6(
+                ipproto::ICMPV6,
+                B6,
+                A6,
+                &icmp_msg(1, 4, 0, &ipv6(ipproto::UDP, A6, B6, &udp(3, 4, b"")))
+            )
+        ),
+    ];
+    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+    for (l3, seed) in &seeds {
+        for _ in 0..20_000 {
+            let mut p = seed.clone();
+            for _ in 0..1 + rng.next() % 4 {
+                let at = (rng.next() as usize) % p.len();
+                p[at] = rng.next() as u8;
+            }
+            p.truncate(p.len() - (rng.next() as usize % 8).min(p.len()));
+            // `read` checks every range, and the slice panics if one were ever past the end.
+            if let Ok(Parsed::Flow { l4, .. }) = parse(&p[..], *l3, true) {
+                assert!(l4 <= p.len());
+            }
+        }
+    }
+}

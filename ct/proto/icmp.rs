@@ -5,6 +5,7 @@
 use super::{Decision, Seen, Timeouts};
 use crate::ct::tuple::{icmp, icmpv6, ipproto};
 
+#[inline]
 pub(super) fn packet(seen: &Seen, t: &Timeouts) -> Decision {
     let (opens, timeout) = if seen.proto == ipproto::ICMP {
         let opens = matches!(

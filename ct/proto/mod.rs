@@ -91,6 +91,7 @@ pub(crate) struct Seen {
 }
 
 impl Seen {
+    #[inline]
     fn secs(&self, t: &AtomicI32) -> u32 {
         // The sysctls only admit non-negative values that fit in jiffies.
         (t.load(Relaxed).max(0) as u32).wrapping_mul(self.hz)
@@ -122,6 +123,7 @@ impl Decision {
 }
 
 /// Runs the tracker of `seen.proto` on one packet.
+#[inline]
 pub(crate) fn track(seen: &Seen, state: &mut ProtoState, t: &Timeouts) -> Decision {
     match seen.proto {
         ipproto::UDP => udp::packet(seen, state, t),

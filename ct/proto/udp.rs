@@ -9,6 +9,7 @@ use crate::ct::status::bits;
 /// How long after its first packet a replied flow becomes a stream, in seconds.
 const STREAM_AFTER: u32 = 2;
 
+#[inline]
 pub(super) fn packet(seen: &Seen, state: &mut ProtoState, t: &Timeouts) -> Decision {
     if !seen.confirmed {
         state.udp_stream_after = seen.now.wrapping_add(STREAM_AFTER * seen.hz);

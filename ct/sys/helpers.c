@@ -154,15 +154,27 @@ void rct_skb_set_nfct(struct sk_buff *skb, unsigned long nfct)
 	skb_set_nfct(skb, nfct);
 }
 
-int rct_skb_network_offset(const struct sk_buff *skb)
-{
-	return skb_network_offset(skb);
-}
-
 /* The namespace of the skb's device, or NULL without a device. */
 struct net *rct_skb_dev_net(const struct sk_buff *skb)
 {
 	return skb->dev ? dev_net(skb->dev) : NULL;
+}
+
+/* A packet holding a copy of @data, network header first, for tests. */
+struct sk_buff *rct_skb_from(const void *data, unsigned int len)
+{
+	struct sk_buff *skb = alloc_skb(len, GFP_KERNEL);
+
+	if (skb) {
+		skb_put_data(skb, data, len);
+		skb_reset_network_header(skb);
+	}
+	return skb;
+}
+
+void rct_skb_free(struct sk_buff *skb)
+{
+	kfree_skb(skb);
 }
 
 unsigned long rct_totalram_pages(void)

@@ -50,9 +50,11 @@ int rct_ct_hook_claim(const struct nf_ct_hook *hook);
 void rct_ct_hook_release(const struct nf_ct_hook *hook);
 
 void rct_skb_set_nfct(struct sk_buff *skb, unsigned long nfct);
-int rct_skb_network_offset(const struct sk_buff *skb);
 struct net *rct_skb_dev_net(const struct sk_buff *skb);
 unsigned long rct_totalram_pages(void);
+
+struct sk_buff *rct_skb_from(const void *data, unsigned int len);
+void rct_skb_free(struct sk_buff *skb);
 
 unsigned int rct_param_hashsize(void);
 bool rct_param_acct(void);

@@ -7,6 +7,7 @@
 use super::bindings;
 use super::net::Net;
 use super::skb::Skb;
+use super::sync::Rcu;
 use crate::ct::tuple::L3;
 use kernel::error::to_result;
 use kernel::ffi::{c_uint, c_void};
@@ -99,6 +100,13 @@ impl HookState {
     pub(crate) fn hook(&self) -> Hook {
         // Netfilter only calls hooks registered at the points `Hook` names.
         Hook::from_raw(self.raw().hook).unwrap_or(Hook::Forward)
+    }
+
+    /// Netfilter runs hooks within an RCU read-side critical section.
+    pub(crate) fn rcu(&self) -> &Rcu {
+        // SAFETY: `nf_hook_slow()` holds the RCU read lock around every hook call, and the state
+        // is only borrowed for the length of one.
+        unsafe { Rcu::assume() }
     }
 
     /// The network protocol of the packet.

@@ -6,6 +6,7 @@
 
 use super::bindings;
 use super::net::Net;
+use super::sync::Rcu;
 use core::fmt;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
@@ -41,13 +42,18 @@ pub(crate) trait SeqTable: Sync + 'static {
     type Cursor: Zeroable;
 
     /// Moves to record `pos`; returns false if there is none.
-    fn seek(cursor: &mut Self::Cursor, net: &Net, pos: u64) -> bool;
+    fn seek(cursor: &mut Self::Cursor, net: &Net, pos: u64, rcu: &Rcu) -> bool;
 
     /// Moves to the next record; returns false if there is none.
-    fn next(cursor: &mut Self::Cursor, net: &Net) -> bool;
+    fn next(cursor: &mut Self::Cursor, net: &Net, rcu: &Rcu) -> bool;
 
     /// Writes the record the cursor is on.
-    fn show(cursor: &mut Self::Cursor, net: &Net, out: &mut SeqWriter<'_>) -> fmt::Result;
+    fn show(
+        cursor: &mut Self::Cursor,
+        net: &Net,
+        rcu: &Rcu,
+        out: &mut SeqWriter<'_>,
+    ) -> fmt::Result;
 }
 
 /// A file written in one go.
@@ -97,7 +103,9 @@ impl<T: SeqTable> TableOps<T> {
         unsafe { bindings::rct_rcu_read_lock() };
         // SAFETY: `seq_file` calls this with its file and position.
         let ((cursor, net), pos) = unsafe { (Self::parts(seq), *pos) };
-        match T::seek(cursor, net, pos as u64) {
+        // SAFETY: Locked just above, until `stop`.
+        let rcu = unsafe { Rcu::assume() };
+        match T::seek(cursor, net, pos as u64, rcu) {
             true => (cursor as *mut T::Cursor).cast(),
             false => core::ptr::null_mut(),
         }
@@ -115,7 +123,9 @@ impl<T: SeqTable> TableOps<T> {
         let (cursor, net) = unsafe { Self::parts(seq) };
         // SAFETY: `pos` is valid.
         unsafe { *pos += 1 };
-        match T::next(cursor, net) {
+        // SAFETY: `start` locked, and `stop` has not run.
+        let rcu = unsafe { Rcu::assume() };
+        match T::next(cursor, net, rcu) {
             true => (cursor as *mut T::Cursor).cast(),
             false => core::ptr::null_mut(),
         }
@@ -139,8 +149,10 @@ impl<T: SeqTable> TableOps<T> {
             seq,
             _p: PhantomData,
         };
+        // SAFETY: `start` locked, and `stop` has not run.
+        let rcu = unsafe { Rcu::assume() };
         // A record that does not fit is dropped from this read and shown again in the next.
-        let _ = T::show(cursor, net, &mut out);
+        let _ = T::show(cursor, net, rcu, &mut out);
         0
     }
 }

@@ -40,6 +40,11 @@ impl Skb {
         self.0.get()
     }
 
+    fn data(&self) -> *const u8 {
+        // SAFETY: The skb is valid.
+        unsafe { (*self.as_ptr()).data }
+    }
+
     /// Length of the packet from `skb->data` on.
     pub(crate) fn len(&self) -> u32 {
         // SAFETY: The skb is valid; `len` is only written by its owner, the caller.
@@ -55,9 +60,17 @@ impl Skb {
     /// Sets `skb->_nfct`, the reference it holds (if any) passing to the skb.
     ///
     /// Any reference the skb held before is the caller's to release.
+    #[inline]
     pub(crate) fn set_nfct(&mut self, nfct: usize) {
-        // SAFETY: The skb is valid and the caller owns it.
-        unsafe { bindings::rct_skb_set_nfct(self.as_ptr(), nfct) };
+        // SAFETY: The skb is valid and the caller owns it. As `skb_set_nfct()`: a packet carrying
+        // a connection takes GRO's slow path, which drops the reference when it merges packets.
+        unsafe {
+            let skb = &mut *self.as_ptr();
+            if nfct != 0 {
+                skb.__bindgen_anon_4.headers.as_mut().set_slow_gro(1);
+            }
+            skb._nfct = nfct;
+        }
     }
 
     /// The namespace of the device the packet is on, if it is on one.
@@ -69,19 +82,33 @@ impl Skb {
     }
 
     /// The packet from its network header on, as the tuple parser reads it.
+    #[inline]
     pub(crate) fn network(&self, hook: Hook, l3: L3) -> SkbPacket<'_> {
-        // SAFETY: The skb is valid.
-        let off = unsafe { bindings::rct_skb_network_offset(self.as_ptr()) };
-        // SAFETY: As above; the fields are not written while the caller borrows the skb.
-        let (len, data_len) = unsafe { ((*self.as_ptr()).len, (*self.as_ptr()).data_len) };
-        let off = usize::try_from(off).unwrap_or(usize::MAX);
-        let len = (len as usize).saturating_sub(off);
-        let head = ((*self).len() - data_len) as usize;
+        // SAFETY: The skb is valid and its fields are not written while the caller borrows it;
+        // `headers` is the view of the union the kernel uses for these fields.
+        let (head, data, len, data_len, nh) = unsafe {
+            let skb = &*self.as_ptr();
+            let headers = skb.__bindgen_anon_4.headers.as_ref();
+            (
+                skb.head,
+                skb.data,
+                skb.len as usize,
+                skb.data_len as usize,
+                usize::from(headers.network_header),
+            )
+        };
+        // `skb_network_offset()`: the network header from `skb->data`. The hooks this module
+        // runs at see it at `data` or after it.
+        let off = (head as usize + nh).saturating_sub(data as usize);
+        let len = len.saturating_sub(off);
+        let linear = (self.len() as usize - data_len)
+            .saturating_sub(off)
+            .min(len);
         SkbPacket {
             skb: self,
-            off,
+            base: data.wrapping_add(off),
             len,
-            head: head.saturating_sub(off).min(len),
+            linear,
             hook,
             l3,
         }
@@ -91,12 +118,12 @@ impl Skb {
 /// An skb read from its network header.
 pub(crate) struct SkbPacket<'a> {
     skb: &'a Skb,
-    /// Offset of the network header from `skb->data`.
-    off: usize,
+    /// The network header.
+    base: *const u8,
     /// Bytes from the network header to the end of the packet.
     len: usize,
     /// Bytes from the network header to the end of the linear data.
-    head: usize,
+    linear: usize,
     hook: Hook,
     l3: L3,
 }
@@ -109,32 +136,28 @@ impl Packet for SkbPacket<'_> {
     #[inline]
     fn read<const N: usize>(&self, offset: usize) -> Option<[u8; N]> {
         let end = offset.checked_add(N)?;
+        if end <= self.linear {
+            // SAFETY: `base + end` is within the linear data the skb holds; any bytes are a valid
+            // `[u8; N]`.
+            return Some(unsafe { self.base.add(offset).cast::<[u8; N]>().read_unaligned() });
+        }
         if end > self.len {
             return None;
         }
-        let mut buf = [0u8; N];
-        if end <= self.head {
-            // SAFETY: `off + end` is within the linear data the skb holds from `skb->data`.
-            unsafe {
-                let src = (*self.skb.as_ptr()).data.add(self.off + offset);
-                core::ptr::copy_nonoverlapping(src, buf.as_mut_ptr(), N);
-            }
-        } else {
-            // SAFETY: The skb is valid and `buf` has room for `N` bytes; the range is within
-            // `skb->len`, so the copy succeeds.
-            let ret = unsafe {
-                bindings::skb_copy_bits(
-                    self.skb.as_ptr(),
-                    (self.off + offset) as c_int,
-                    buf.as_mut_ptr().cast::<c_void>(),
-                    N as c_int,
-                )
-            };
-            if ret != 0 {
-                return None;
-            }
-        }
-        Some(buf)
+        let mut buf = core::mem::MaybeUninit::<[u8; N]>::uninit();
+        let from = (self.base as usize).wrapping_sub(self.skb.data() as usize) + offset;
+        // SAFETY: The skb is valid and `buf` has room for `N` bytes; the range is within
+        // `skb->len`, so the copy succeeds and fills `buf`.
+        let ret = unsafe {
+            bindings::skb_copy_bits(
+                self.skb.as_ptr(),
+                from as c_int,
+                buf.as_mut_ptr().cast::<c_void>(),
+                N as c_int,
+            )
+        };
+        // SAFETY: A successful copy initialised all `N` bytes.
+        (ret == 0).then(|| unsafe { buf.assume_init() })
     }
 
     fn checksum_ok(&self, l3: L3, l4: usize, proto: u8) -> bool {
@@ -145,11 +168,48 @@ impl Packet for SkbPacket<'_> {
             bindings::nf_checksum(
                 self.skb.as_ptr(),
                 c_uint::from(self.hook as u8),
-                (self.off + l4) as c_uint,
+                ((self.base as usize).wrapping_sub(self.skb.data() as usize) + l4) as c_uint,
                 proto,
                 u16::from(l3 as u8),
             )
         };
         bad == 0
+    }
+}
+
+/// A packet built from bytes, owned by the caller; freed on drop. For tests.
+///
+/// # Invariants
+///
+/// `skb` is a live skb this value owns.
+#[cfg(kunit)]
+pub(crate) struct OwnedSkb {
+    skb: core::ptr::NonNull<bindings::sk_buff>,
+}
+
+#[cfg(kunit)]
+impl OwnedSkb {
+    /// A packet holding `data`, network header first.
+    pub(crate) fn new(data: &[u8]) -> Option<Self> {
+        // SAFETY: `data` is valid for reads of its length.
+        let skb = unsafe { bindings::rct_skb_from(data.as_ptr().cast(), data.len() as c_uint) };
+        // INVARIANT: A non-null return is a new skb, ours.
+        Some(Self {
+            skb: core::ptr::NonNull::new(skb)?,
+        })
+    }
+
+    /// The packet.
+    pub(crate) fn skb(&mut self) -> &mut Skb {
+        // SAFETY: The skb is live and owned by `self`, borrowed mutably.
+        unsafe { Skb::from_raw(self.skb.as_ptr()) }
+    }
+}
+
+#[cfg(kunit)]
+impl Drop for OwnedSkb {
+    fn drop(&mut self) {
+        // SAFETY: The skb is ours (type invariants); freeing it drops its connection reference.
+        unsafe { bindings::rct_skb_free(self.skb.as_ptr()) };
     }
 }

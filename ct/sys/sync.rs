@@ -73,6 +73,13 @@ impl SpinLockBh {
     }
 }
 
+impl SpinLockBhGuard<'_> {
+    /// Holding the lock, bottom halves are off: an RCU read-side critical section.
+    pub(crate) fn rcu(&self) -> &Rcu {
+        &Rcu(())
+    }
+}
+
 /// Proof that a [`SpinLockBh`] is held; releases it on drop.
 pub(crate) struct SpinLockBhGuard<'a> {
     lock: &'a SpinLockBh,
@@ -86,8 +93,29 @@ impl Drop for SpinLockBhGuard<'_> {
     }
 }
 
+/// Proof of being inside an RCU read-side critical section for as long as it is borrowed: from
+/// an [`RcuGuard`], a hook call (`HookState::rcu`), or a held [`SpinLockBh`].
+pub(crate) struct Rcu(());
+
+impl Rcu {
+    /// # Safety
+    ///
+    /// The caller must be inside an RCU read-side critical section for the returned lifetime.
+    pub(crate) unsafe fn assume<'a>() -> &'a Rcu {
+        &Rcu(())
+    }
+}
+
 /// An RCU read-side critical section, from creation to drop.
 pub(crate) struct RcuGuard(PhantomData<*mut ()>);
+
+impl core::ops::Deref for RcuGuard {
+    type Target = Rcu;
+
+    fn deref(&self) -> &Rcu {
+        &Rcu(())
+    }
+}
 
 impl RcuGuard {
     /// Enters a read-side critical section.

@@ -2,4 +2,5 @@
 
 //! KUnit suites, built into the module with `make KUNIT=1`; they run when it loads.
 
+mod packet;
 mod table;

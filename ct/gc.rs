@@ -7,7 +7,7 @@ use super::status::{bits, Dir};
 use super::sys::bindings;
 use super::sys::sync::RcuGuard;
 use super::sys::time::{self, HZ};
-use super::sys::work::DelayedWork;
+use super::sys::work::{self, DelayedWork};
 
 /// Longest a run goes on before yielding, in jiffies (10 ms, at least one jiffy).
 const BUDGET: u32 = if HZ >= 100 { HZ / 100 } else { 1 };
@@ -47,6 +47,7 @@ pub(crate) unsafe extern "C" fn run(work: *mut bindings::work_struct) {
             }
         }
         drop(rcu);
+        work::cond_resched();
         let stop = if expired > EXPIRED_MAX {
             Some(true)
         } else if (time::now().wrapping_sub(deadline) as i32) > 0 {

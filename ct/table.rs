@@ -283,12 +283,16 @@ impl Table {
         0
     }
 
-    /// Removes every connection.
+    /// Removes every connection; process context only.
     pub(crate) fn flush(&self) {
-        let rcu = RcuGuard::new();
         for b in 0..self.size() {
+            let rcu = RcuGuard::new();
             for (conn, _) in self.walk(b, &rcu) {
                 self.kill(conn);
+            }
+            drop(rcu);
+            if b % 1024 == 1023 {
+                super::sys::work::cond_resched();
             }
         }
     }

@@ -97,12 +97,18 @@ struct net *rct_init_net(void)
 
 struct kmem_cache *rct_kmem_cache_create(const char *name, unsigned int size)
 {
-	return kmem_cache_create(name, size, 0, 0, NULL);
+	/* Unmerged, so that /proc/slabinfo shows it on its own. */
+	return kmem_cache_create(name, size, 0, SLAB_NO_MERGE, NULL);
 }
 
 void *rct_kmem_cache_alloc(struct kmem_cache *cache, gfp_t gfp)
 {
 	return kmem_cache_alloc(cache, gfp);
+}
+
+void rct_cond_resched(void)
+{
+	cond_resched();
 }
 
 void rct_init_delayed_work(struct delayed_work *work, work_func_t func)

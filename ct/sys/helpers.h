@@ -38,6 +38,7 @@ struct net *rct_init_net(void);
 struct kmem_cache *rct_kmem_cache_create(const char *name, unsigned int size);
 void *rct_kmem_cache_alloc(struct kmem_cache *cache, gfp_t gfp);
 
+void rct_cond_resched(void);
 void rct_init_delayed_work(struct delayed_work *work, work_func_t func);
 bool rct_queue_delayed_work(struct delayed_work *work, unsigned long delay);
 

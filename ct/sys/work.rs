@@ -59,3 +59,10 @@ impl DelayedWork {
         unsafe { &*work.cast::<Self>() }
     }
 }
+
+/// Lets other tasks run if one is waiting; process context only, outside RCU read-side sections
+/// and locks.
+pub(crate) fn cond_resched() {
+    // SAFETY: Callers run in process context without locks or RCU held.
+    unsafe { bindings::rct_cond_resched() };
+}

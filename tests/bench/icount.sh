@@ -35,4 +35,20 @@ for round in $(seq "$ROUNDS"); do
 		deconfigure - c s
 	done
 done
+# Lookup cost as the table grows, in instructions: 1k, 100k and 1M live connections, tables of
+# 2^20 buckets.
+for config in nf_conntrack rust_conntrack; do
+	configure "$config" 1048576 4194304 - || { result 1 "$config" failed 1; continue; }
+	sysctl -qw net.netfilter.nf_conntrack_udp_timeout=3600
+	for step in "1 1000 1k" "2 99000 100k" "3 900000 1m"; do
+		set -- $step
+		NEW_NET=$1 pktgen "$2" new >/dev/null
+		# Idle time costs no instructions here: let the collectors' first cycles finish first.
+		sleep 3
+		pktgen 1000 flow >/dev/null
+		result 1 "$config" "icount_lookup_ns_per_packet_$3" "$(pktgen 100000 flow)"
+	done
+	result 1 "$config" icount_entries "$(cat /proc/sys/net/netfilter/nf_conntrack_count)"
+	deconfigure -
+done
 echo "BENCH done"

@@ -20,7 +20,6 @@ counters() {
 
 step "loading rust_conntrack"
 load || exit 1
-dmesg | grep rust_conntrack | tail -n 1
 
 step "namespaces: client (10.0.1.1) -- router -- server (10.0.2.2)"
 ns_add client router server

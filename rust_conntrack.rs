@@ -71,11 +71,14 @@ impl kernel::Module for RustConntrack {
         let (buckets, max) = table_size();
         BUCKETS.store(buckets as i32, Relaxed);
         MAX.store(max as i32, Relaxed);
-        ct::pipeline::setup(ct::sys::random::random(), params::hooks_only());
+        ct::pipeline::setup(ct::sys::random::key(), params::hooks_only());
         let pernet = PernetRegistration::new().inspect_err(|e| {
             pr_err!("setting up network namespaces failed: {:?}\n", e);
+            // Namespaces set up before the failure were torn down: wait for their last frees.
+            ct::sys::sync::rcu_barrier();
             Caches::uninstall(&caches);
         })?;
+        ct::netns::set_ready(true);
         pr_info!(
             "tracking connections: {} buckets, at most {} per namespace\n",
             buckets,
@@ -92,7 +95,9 @@ impl kernel::Module for RustConntrack {
 
 impl Drop for RustConntrack {
     fn drop(&mut self) {
-        // Every namespace's hooks go, its table empties and its connections are freed...
+        // Nothing looks up namespaces any more...
+        ct::netns::set_ready(false);
+        // ...every namespace's hooks go, its table empties and its connections are freed...
         drop(self.pernet.take());
         // ...the last of them after a grace period: wait for those frees.
         ct::sys::sync::rcu_barrier();

@@ -219,7 +219,8 @@ impl Conn {
         };
         let ptr = cache.alloc_atomic()?.cast::<Conn>();
         // SAFETY: `ptr` is a fresh allocation of the size of a `Conn`, or of a `ConnAcct` when
-        // accounting; nothing else can see it yet.
+        // accounting; nothing else can see it yet. The lock is initialised for TCP, the only
+        // protocol that takes it (`with_proto`).
         unsafe {
             ptr.as_ptr().write(Conn {
                 refs: core::mem::zeroed(),
@@ -286,8 +287,6 @@ impl Conn {
     pub(crate) unsafe fn destroy(obj: NonNull<Self>) {
         // SAFETY: No references are left, but the memory is still valid.
         let conn = unsafe { obj.as_ref() };
-        // SAFETY: The namespace outlives its connections: its teardown waits for them.
-        super::netns::released(unsafe { Net::from_raw(conn.net) });
         if conn.status() & bits::CONFIRMED != 0 {
             // SAFETY: The head is unused; RCU readers that found the connection in the table
             // may still read it until `free_rcu` runs.
@@ -298,10 +297,15 @@ impl Conn {
         }
     }
 
+    /// Frees the memory, then tells the namespace, whose teardown waits until its connections
+    /// are gone: that must come last.
+    ///
     /// # Safety
     ///
     /// `obj` must be unreferenced and unreachable.
     unsafe fn free(obj: NonNull<Self>) {
+        // SAFETY: The memory is still valid.
+        let net = unsafe { obj.as_ref() }.net;
         // SAFETY: As the function's safety requirements; the cache is the one `status` names
         // (type invariants).
         unsafe {
@@ -315,6 +319,9 @@ impl Conn {
         }
         #[cfg(kunit)]
         FREED.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: The connection just freed was of `net` and counted there; the namespace is
+        // alive until that count drops.
+        unsafe { super::netns::released(Net::from_raw(net)) };
     }
 
     /// The pointer stored in `skb->_nfct`.
@@ -399,26 +406,21 @@ impl Conn {
         Some(unsafe { ARef::from_raw(NonNull::from(self)) })
     }
 
-    /// The protocol state, for protocols that do not change it after the first packet.
-    pub(crate) fn proto(&self) -> ProtoState {
-        // SAFETY: Reading a copy; writers hold `lock`, and for these protocols there are none.
-        unsafe { *self.orig.aux.get() }
-    }
-
     fn is_tcp(&self) -> bool {
         self.orig.tuple.proto() == ipproto::TCP
     }
 
-    /// Runs `f` on the protocol state of a TCP connection, locked; `None` for other protocols,
-    /// whose state does not change after the first packet.
-    pub(crate) fn with_tcp<R>(&self, f: impl FnOnce(&mut ProtoState) -> R) -> Option<R> {
+    /// Runs `f` on the protocol state. A TCP connection's is locked for the call; other
+    /// protocols do not change their state after the first packet, and `f` gets a copy.
+    pub(crate) fn with_proto<R>(&self, f: impl FnOnce(&mut ProtoState) -> R) -> R {
         if !self.is_tcp() {
-            return None;
+            // SAFETY: Only written at creation for these protocols (type invariants).
+            return f(&mut unsafe { *self.orig.aux.get() });
         }
         // The lock is initialised for TCP connections (type invariants).
         let _guard = self.lock.lock();
         // SAFETY: `lock` is held until `f` returns, and writers of `proto` hold it.
-        Some(f(unsafe { &mut *self.orig.aux.get() }))
+        f(unsafe { &mut *self.orig.aux.get() })
     }
 
     /// The counters of both directions, if the connection counts.

@@ -3,6 +3,7 @@
 //! Connection tracking in one network namespace: its table, counters and settings, and the
 //! hooks, files and sysctls through which it is used.
 
+use super::conn::Conn;
 use super::format::Stats;
 use super::pacer::GcPacer;
 use super::proto::Timeouts;
@@ -11,13 +12,14 @@ use super::sys::net::{Net, Pernet, PernetId};
 use super::sys::netfilter::{Hook, HookRegistration, HookSpec};
 use super::sys::percpu::PerCpu;
 use super::sys::proc::ProcEntry;
+use super::sys::sync::{synchronize_rcu, Rcu};
 use super::sys::sysctl::SysctlTable;
 use super::sys::work::DelayedWork;
 use super::table::Table;
 use super::tuple::L3;
 use super::{procfs, sysctl};
 use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicI32, AtomicU8, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, Ordering};
 use kernel::c_str;
 use kernel::new_mutex;
 use kernel::prelude::*;
@@ -125,7 +127,8 @@ impl CtNet {
             timeouts: Timeouts::new(),
             acct: AtomicU8::new(u8::from(super::sys::params::acct())),
             checksum: AtomicU8::new(1),
-            gc_work: DelayedWork::uninit(),
+            // SAFETY: `start` initialises it first; nothing else uses it before.
+            gc_work: unsafe { DelayedWork::uninit() },
             gc: UnsafeCell::new(GcPacer::new()),
             surfaces <- new_mutex!(None),
         }? Error))
@@ -206,9 +209,47 @@ impl Pernet for CtNet {
     }
 }
 
+/// Whether every namespace has its state: from the end of the pernet registration to the start
+/// of its removal. Callers that may meet any namespace check it within an RCU read-side section.
+static READY: AtomicBool = AtomicBool::new(false);
+
+/// Marks the registration complete (`true`), or about to be undone (`false`; then waits for
+/// readers that saw it complete).
+pub(crate) fn set_ready(ready: bool) {
+    READY.store(ready, Ordering::Release);
+    if !ready {
+        synchronize_rcu();
+    }
+}
+
+impl CtNet {
+    /// The state of `net`, for a caller that may meet any namespace.
+    pub(crate) fn of_any<'a>(net: &'a Net, _rcu: &'a Rcu) -> Option<&'a CtNet> {
+        if !READY.load(Ordering::Acquire) {
+            return None;
+        }
+        // SAFETY: Registration is complete and, within this RCU read-side section, not undone:
+        // `set_ready(false)` waits for the section to end before unregistering.
+        unsafe { net.state::<CtNet>() }
+    }
+
+    /// The state of the namespace a live connection belongs to.
+    pub(crate) fn of_conn(conn: &Conn) -> Option<&CtNet> {
+        // SAFETY: A connection exists only in a namespace whose state is set up, and the
+        // namespace's teardown waits for its connections to go.
+        unsafe { conn.net().state::<CtNet>() }
+    }
+}
+
 /// A connection of `net` has been freed.
-pub(crate) fn released(net: &Net) {
-    if let Some(ct) = net.state::<CtNet>() {
+///
+/// # Safety
+///
+/// `net` must be the namespace of a connection just freed, which counted in its state.
+pub(crate) unsafe fn released(net: &Net) {
+    // SAFETY: The state counted the connection, and its teardown waits for the count to reach
+    // zero: it is set up and alive.
+    if let Some(ct) = unsafe { net.state::<CtNet>() } {
         ct.count.fetch_sub(1, Ordering::Release);
     }
 }

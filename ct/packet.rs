@@ -5,6 +5,7 @@
 //! Every header is copied out through [`Packet::read`] after its length is known to be there, so
 //! no read goes past the end of a packet, however malformed.
 
+use super::proto::tcp_valid_flags;
 use super::tuple::{icmp, icmpv6, ipproto, Tuple, L3};
 
 /// The bytes of one packet, from its network header on.
@@ -28,6 +29,8 @@ pub(crate) enum Parsed {
         tuple: Tuple,
         /// Offset of the transport header.
         l4: usize,
+        /// The TCP flags; zero for other protocols.
+        tcp_flags: u8,
     },
     /// An ICMP or ICMPv6 error about a packet of another flow.
     Error {
@@ -99,6 +102,7 @@ pub(crate) fn parse<P: Packet + ?Sized>(
                 net,
                 u16::from_be_bytes([sp0, sp1]),
                 u16::from_be_bytes([dp0, dp1]),
+                0,
             ))
         }
         (ipproto::TCP, _) => {
@@ -110,23 +114,35 @@ pub(crate) fn parse<P: Packet + ?Sized>(
             if verify_checksum && !pkt.checksum_ok(l3, net.l4, ipproto::TCP) {
                 return Err(Invalid::Checksum);
             }
+            if !tcp_valid_flags(h[13]) {
+                return Err(Invalid::Malformed);
+            }
             Ok(flow(
                 l3,
                 net,
                 u16::from_be_bytes([h[0], h[1]]),
                 u16::from_be_bytes([h[2], h[3]]),
+                h[13],
             ))
         }
-        _ => Ok(flow(l3, net, 0, 0)),
+        _ => Ok(flow(l3, net, 0, 0, 0)),
     }
 }
 
 #[inline(always)]
-fn flow(l3: L3, net: Network, src_id: u16, dst_id: u16) -> Parsed {
+fn flow(l3: L3, net: Network, src_id: u16, dst_id: u16, tcp_flags: u8) -> Parsed {
     Parsed::Flow {
         tuple: Tuple::new(l3, net.proto, net.src, net.dst, src_id, dst_id),
         l4: net.l4,
+        tcp_flags,
     }
+}
+
+/// Whether an IPv4 packet is a fragment, first or not.
+pub(crate) fn is_ipv4_fragment<P: Packet + ?Sized>(pkt: &P) -> bool {
+    // More fragments, or a fragment offset.
+    pkt.read::<2>(6)
+        .is_some_and(|f| u16::from_be_bytes(f) & 0x3fff != 0)
 }
 
 /// Reads the network header at `off` and finds the transport header after it.
@@ -251,7 +267,7 @@ fn icmp<P: Packet + ?Sized>(
     };
     if !is_error {
         let id = u16::from_be_bytes([id0, id1]);
-        return Ok(flow(l3, net, id, u16::from(ty) << 8 | u16::from(code)));
+        return Ok(flow(l3, net, id, u16::from(ty) << 8 | u16::from(code), 0));
     }
     // The quoted packet: its network header and the start of its transport header.
     let inner = network(pkt, l3, net.l4 + 8).map_err(|_| Invalid::Icmp)?;

@@ -7,7 +7,7 @@ use super::conn::{Conn, NewConn};
 use super::format::Stats;
 use super::hash::HashKey;
 use super::netns::{CtNet, HookCounts, MAX};
-use super::packet::{parse, Invalid, Parsed};
+use super::packet::{is_ipv4_fragment, parse, Invalid, Parsed};
 use super::proto::{self, Decision, ProtoState, Seen};
 use super::status::{bits, CtInfo, Dir};
 use super::sys::netfilter::{Hook, HookHandler, HookState, Verdict};
@@ -73,9 +73,17 @@ impl CtNet {
         if skb.nfct() != 0 {
             return Verdict::Accept;
         }
+        let pkt = skb.network(hook, l3);
+        // As nf_conntrack: an IPv4 fragment leaving this host (a socket asked not to
+        // defragment) passes untracked.
+        if hook == Hook::LocalOut && l3 == L3::Ipv4 && is_ipv4_fragment(&pkt) {
+            return Verdict::Accept;
+        }
         let verify = hook == Hook::PreRouting && self.checksum.load(Relaxed) != 0;
-        match parse(&skb.network(hook, l3), l3, verify) {
-            Ok(Parsed::Flow { tuple, .. }) => self.track_flow(skb, &tuple, rcu),
+        match parse(&pkt, l3, verify) {
+            Ok(Parsed::Flow {
+                tuple, tcp_flags, ..
+            }) => self.track_flow(skb, &tuple, tcp_flags, rcu),
             Ok(Parsed::Error { quoted, dst }) => {
                 self.track_error(skb, &quoted, &dst, rcu);
                 Verdict::Accept
@@ -95,29 +103,37 @@ impl CtNet {
         }
     }
 
-    fn track_flow(&self, skb: &mut Skb, tuple: &Tuple, rcu: &Rcu) -> Verdict {
+    fn track_flow(&self, skb: &mut Skb, tuple: &Tuple, tcp_flags: u8, rcu: &Rcu) -> Verdict {
         let now = time::now();
         let hash = hash(tuple);
         let Some((conn, dir)) = self.table.find(tuple, hash, now, rcu) else {
-            return self.track_new(skb, tuple, hash, now);
+            return self.track_new(skb, tuple, tcp_flags, hash, now);
         };
         let status = conn.status();
         let seen = Seen {
             proto: tuple.proto(),
             orig_icmp_type: conn.tuple(Dir::Original).icmp_type(),
+            tcp_flags,
             dir,
             confirmed: status & bits::CONFIRMED != 0,
             status,
             now,
             hz: time::HZ,
         };
-        let decision = conn
-            .with_tcp(|state| proto::track(&seen, state, &self.timeouts))
-            .unwrap_or_else(|| proto::track(&seen, &mut conn.proto(), &self.timeouts));
-        let Decision::Accept { timeout, assure } = decision else {
-            stat!(self, invalid);
-            return Verdict::Accept;
-        };
+        let (timeout, assure) =
+            match conn.with_proto(|state| proto::track(&seen, state, &self.timeouts)) {
+                Decision::Accept { timeout, assure } => (timeout, assure),
+                Decision::Invalid => {
+                    stat!(self, invalid);
+                    return Verdict::Accept;
+                }
+                Decision::Reopen => {
+                    // The old connection closed: this packet starts its successor.
+                    self.table.kill(&conn);
+                    drop(conn);
+                    return self.track_new(skb, tuple, tcp_flags, hash, now);
+                }
+            };
         conn.set_timeout(now.wrapping_add(timeout));
         conn.account(dir, skb.len());
         let mut set = if assure { bits::ASSURED } else { 0 };
@@ -133,7 +149,14 @@ impl CtNet {
 
     /// The first packet of a connection: a new, unconfirmed entry travels with the packet until
     /// the confirm hook puts it in the table.
-    fn track_new(&self, skb: &mut Skb, tuple: &Tuple, hash: u32, now: u32) -> Verdict {
+    fn track_new(
+        &self,
+        skb: &mut Skb,
+        tuple: &Tuple,
+        tcp_flags: u8,
+        hash: u32,
+        now: u32,
+    ) -> Verdict {
         let Some(reply) = tuple.invert() else {
             stat!(self, invalid);
             return Verdict::Accept;
@@ -142,6 +165,7 @@ impl CtNet {
         let seen = Seen {
             proto: tuple.proto(),
             orig_icmp_type: tuple.icmp_type(),
+            tcp_flags,
             dir: Dir::Original,
             confirmed: false,
             status: 0,
@@ -227,16 +251,18 @@ pub(crate) fn confirm(skb: &mut Skb, here: Option<&CtNet>) -> Verdict {
     // its connection behind.
     let ct = match here {
         Some(ct) if core::ptr::eq(ct.net(), conn.net()) => ct,
-        _ => match conn.net().state::<CtNet>() {
+        _ => match CtNet::of_conn(conn) {
             Some(ct) => ct,
             None => return Verdict::Drop,
         },
     };
     match ct.table.insert(conn, time::now()) {
-        Ok(()) => Verdict::Accept,
+        Ok(()) | Err(InsertError::Confirmed) => Verdict::Accept,
         Err(InsertError::Clash(winner)) if allows_clash(conn.tuple(Dir::Original).proto()) => {
-            // Two packets raced to create the same connection: the later one joins the first.
+            // Two packets raced to create the same connection: the later one joins the first,
+            // bringing its count along.
             stat!(ct, clash_resolve);
+            winner.account(ctinfo.dir(), skb.len());
             Conn::attach(skb, winner, ctinfo);
             Verdict::Accept
         }

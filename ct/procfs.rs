@@ -11,7 +11,7 @@ use super::sys::netfilter::Hook;
 use super::sys::proc::{ProcDir, ProcEntry, SeqSingle, SeqTable, SeqWriter};
 use super::sys::sync::Rcu;
 use super::sys::time::{self, HZ};
-use super::tuple::L3;
+use super::tuple::{ipproto, L3};
 use core::fmt::{self, Write};
 use core::sync::atomic::Ordering;
 use kernel::c_str;
@@ -22,7 +22,8 @@ use kernel::prelude::*;
 pub(crate) fn create(net: &Net) -> Result<KVec<ProcEntry>> {
     let mut files = KVec::with_capacity(3, GFP_KERNEL)?;
     files.push(
-        ProcEntry::table::<Connections>(net, ProcDir::Net, c_str!("nf_conntrack"), 0o440)?,
+        ProcEntry::table::<Connections>(net, ProcDir::Net, c_str!("nf_conntrack"), 0o440)?
+            .owned_by_namespace_root(net),
         GFP_KERNEL,
     )?;
     files.push(
@@ -56,8 +57,14 @@ struct Cursor {
 // SAFETY: All-zero is a valid cursor: not placed.
 unsafe impl Zeroable for Cursor {}
 
+/// The state of the namespace a file is read in.
+fn ct(net: &Net) -> Option<&CtNet> {
+    // SAFETY: The files are created by the namespace's state and removed before it goes.
+    unsafe { net.state::<CtNet>() }
+}
+
 fn table(net: &Net) -> Option<&super::table::Table> {
-    net.state::<CtNet>().map(|ct| &ct.table)
+    ct(net).map(|ct| &ct.table)
 }
 
 impl Connections {
@@ -117,7 +124,7 @@ impl SeqTable for Connections {
     }
 
     fn show(c: &mut Cursor, net: &Net, rcu: &Rcu, out: &mut SeqWriter<'_>) -> fmt::Result {
-        let (Some(ct), Some(conn)) = (net.state::<CtNet>(), Self::at(c, net, rcu)) else {
+        let (Some(ct), Some(conn)) = (ct(net), Self::at(c, net, rcu)) else {
             return Ok(());
         };
         let Some(conn) = conn.try_get() else {
@@ -137,7 +144,7 @@ impl SeqTable for Connections {
             };
             [dir(0), dir(1)]
         });
-        let tcp = conn.with_tcp(|s| s.tcp);
+        let tcp = (orig.proto() == ipproto::TCP).then(|| conn.with_proto(|s| s.tcp));
         let entry = Entry {
             orig,
             reply: conn.tuple(Dir::Reply),
@@ -193,7 +200,7 @@ struct Statistics;
 
 impl SeqSingle for Statistics {
     fn show(net: &Net, out: &mut SeqWriter<'_>) -> fmt::Result {
-        let Some(ct) = net.state::<CtNet>() else {
+        let Some(ct) = ct(net) else {
             return Ok(());
         };
         out.write_str(format::STATS_HEADER)?;
@@ -210,7 +217,7 @@ struct HookCounters;
 
 impl SeqSingle for HookCounters {
     fn show(net: &Net, out: &mut SeqWriter<'_>) -> fmt::Result {
-        let Some(ct) = net.state::<CtNet>() else {
+        let Some(ct) = ct(net) else {
             return Ok(());
         };
         for (row, l3) in [L3::Ipv4, L3::Ipv6].into_iter().enumerate() {

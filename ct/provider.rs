@@ -14,9 +14,9 @@ use super::sys::ct_hook::CtHook;
 use super::sys::net::Net;
 use super::sys::netfilter::{Hook, Verdict};
 use super::sys::skb::Skb;
-use super::sys::sync::RcuGuard;
+use super::sys::sync::Rcu;
 use super::sys::time::{self, HZ};
-use super::tuple::{Tuple, L3};
+use super::tuple::{ipproto, Tuple, L3};
 use core::ptr::NonNull;
 use core::sync::atomic::Ordering::Relaxed;
 
@@ -43,21 +43,20 @@ impl CtHook for Provider {
         }
     }
 
-    fn tuple_of(skb: &Skb) -> Option<Tuple> {
+    fn tuple_of(skb: &Skb, rcu: &Rcu) -> Option<Tuple> {
         if let Some((conn, ctinfo)) = Conn::of_skb(skb) {
             return Some(*conn.tuple(ctinfo.dir()));
         }
         // Untracked here: look the IPv4 packet up, and answer with the other direction.
-        let ct = skb.dev_net()?.state::<CtNet>()?;
+        let ct = CtNet::of_any(skb.dev_net()?, rcu)?;
         let Ok(Parsed::Flow { tuple, .. }) =
             parse(&skb.network(Hook::PostRouting, L3::Ipv4), L3::Ipv4, false)
         else {
             return None;
         };
-        let rcu = RcuGuard::new();
         let (conn, dir) = ct
             .table
-            .find(&tuple, pipeline::hash(&tuple), time::now(), &rcu)?;
+            .find(&tuple, pipeline::hash(&tuple), time::now(), rcu)?;
         let other = match dir {
             Dir::Original => Dir::Reply,
             Dir::Reply => Dir::Original,
@@ -68,14 +67,16 @@ impl CtHook for Provider {
     fn set_closing(nfct: NonNull<bindings::nf_conntrack>) {
         // SAFETY: As in `destroy`; the caller's skb holds a reference.
         let conn = unsafe { Conn::from_nfct(nfct.as_ptr() as usize) };
-        if conn.status() & bits::CONFIRMED == 0 {
+        // As nf_conntrack: a reset closes confirmed TCP connections only.
+        if conn.status() & bits::CONFIRMED == 0 || conn.tuple(Dir::Original).proto() != ipproto::TCP
+        {
             return;
         }
-        let Some(ct) = conn.net().state::<CtNet>() else {
+        let Some(ct) = CtNet::of_conn(conn) else {
             return;
         };
         let close = ct.timeouts.tcp_close.load(Relaxed).max(0) as u32 * HZ;
-        conn.with_tcp(|s| {
+        conn.with_proto(|s| {
             if s.tcp != TcpState::Close {
                 s.tcp = TcpState::Close;
                 conn.set_timeout(time::now().wrapping_add(close));

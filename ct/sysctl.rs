@@ -43,7 +43,7 @@ fn timeout(name: &'static CStr, v: &AtomicI32) -> Entry {
 }
 
 /// The sysctls of `ct`, in nf_conntrack's order.
-pub(crate) fn entries(ct: &CtNet, net: &Net) -> [Entry; 13] {
+pub(crate) fn entries(ct: &CtNet, net: &Net) -> [Entry; 17] {
     let t = &ct.timeouts;
     [
         int(
@@ -71,9 +71,16 @@ pub(crate) fn entries(ct: &CtNet, net: &Net) -> [Entry; 13] {
         flag(c_str!("nf_conntrack_acct"), &ct.acct),
         timeout(c_str!("nf_conntrack_generic_timeout"), &t.generic),
         timeout(c_str!("nf_conntrack_tcp_timeout_syn_sent"), &t.tcp_syn_sent),
+        timeout(c_str!("nf_conntrack_tcp_timeout_syn_recv"), &t.tcp_syn_recv),
         timeout(
             c_str!("nf_conntrack_tcp_timeout_established"),
             &t.tcp_established,
+        ),
+        timeout(c_str!("nf_conntrack_tcp_timeout_fin_wait"), &t.tcp_fin_wait),
+        timeout(c_str!("nf_conntrack_tcp_timeout_last_ack"), &t.tcp_last_ack),
+        timeout(
+            c_str!("nf_conntrack_tcp_timeout_time_wait"),
+            &t.tcp_time_wait,
         ),
         timeout(c_str!("nf_conntrack_tcp_timeout_close"), &t.tcp_close),
         timeout(c_str!("nf_conntrack_udp_timeout"), &t.udp),

@@ -18,6 +18,7 @@ use super::tuple::Tuple;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicUsize, Ordering};
+use kernel::alloc::flags::GFP_KERNEL_ACCOUNT;
 use kernel::prelude::*;
 use kernel::types::ARef;
 
@@ -34,6 +35,8 @@ const EVICTION_RANGE: usize = 8;
 pub(crate) enum InsertError {
     /// A live connection with the same tuple is there already.
     Clash(ARef<Conn>),
+    /// The connection is in the table already: a clone of its packet put it there.
+    Confirmed,
     /// A bucket is too full.
     ChainTooLong,
     /// The connection is being removed.
@@ -85,16 +88,18 @@ impl<'a> Iterator for Chain<'a> {
 }
 
 impl Table {
-    /// A table of `size` empty buckets.
+    /// A table of `size` empty buckets, charged to the memory cgroup of the caller: the one
+    /// creating the namespace.
     pub(crate) fn new(size: usize) -> Result<Self> {
-        let mut buckets = KVVec::with_capacity(size, GFP_KERNEL)?;
+        let mut buckets = KVVec::with_capacity(size, GFP_KERNEL_ACCOUNT)?;
         for _ in 0..size {
-            buckets.push(AtomicUsize::new(0), GFP_KERNEL)?;
+            buckets.push(AtomicUsize::new(0), GFP_KERNEL_ACCOUNT)?;
         }
         let nlocks = size.clamp(1, MAX_LOCKS).next_power_of_two().min(MAX_LOCKS);
-        let mut locks = KVVec::with_capacity(nlocks, GFP_KERNEL)?;
+        let mut locks = KVVec::with_capacity(nlocks, GFP_KERNEL_ACCOUNT)?;
         for _ in 0..nlocks {
-            locks.push(SpinLockBh::uninit(), GFP_KERNEL)?;
+            // SAFETY: Initialised just below, before any use.
+            locks.push(unsafe { SpinLockBh::uninit() }, GFP_KERNEL_ACCOUNT)?;
         }
         for lock in locks.iter() {
             // SAFETY: Each lock is initialised once, here, and the vector's storage never moves
@@ -174,7 +179,11 @@ impl Table {
         let max_chain = MIN_CHAIN + (hashes[0] ^ now) as usize % CHAIN_SPREAD;
         let locks = self.lock_pair(buckets[0], buckets[1]);
         let rcu = locks.0.rcu();
-        if conn.status() & bits::DYING != 0 {
+        let status = conn.status();
+        if status & bits::CONFIRMED != 0 {
+            return Err(InsertError::Confirmed);
+        }
+        if status & bits::DYING != 0 {
             return Err(InsertError::Dying);
         }
         for dir in [Dir::Original, Dir::Reply] {
@@ -244,7 +253,8 @@ impl Table {
     /// Removes a confirmed connection from the table, unless someone else is doing so; returns
     /// whether this call did.
     pub(crate) fn kill(&self, conn: &Conn) -> bool {
-        if conn.set_status(bits::DYING) & bits::DYING != 0 {
+        // Only a confirmed connection is in the table and holds the table's reference.
+        if conn.status() & bits::CONFIRMED == 0 || conn.set_status(bits::DYING) & bits::DYING != 0 {
             return false;
         }
         {

@@ -88,7 +88,8 @@ fn ipv4_udp() {
         parse(&p[..], L3::Ipv4, true),
         Ok(Parsed::Flow {
             tuple: Tuple::new(L3::Ipv4, ipproto::UDP, pad(&A4), pad(&B4), 40000, 53),
-            l4: 20
+            l4: 20,
+            tcp_flags: 0,
         })
     );
 }
@@ -121,6 +122,7 @@ fn ipv4_tcp_and_generic() {
     let mut tcp = std::vec![0u8; 24];
     tcp[..4].copy_from_slice(&[0x8e, 0x86, 0x01, 0xbb]);
     tcp[12] = 6 << 4;
+    tcp[13] = 0x10;
     let mut p = ipv4(ipproto::TCP, A4, B4, &tcp);
     fix_checksum(&mut p, L3::Ipv4, 20, ipproto::TCP);
     assert_eq!(
@@ -149,7 +151,7 @@ fn ipv4_options_move_the_transport_header() {
     p.extend_from_slice(&[1, 1, 1, 0]);
     p.extend_from_slice(&udp(7, 9, b""));
     match parse(&p[..], L3::Ipv4, false) {
-        Ok(Parsed::Flow { tuple, l4 }) => {
+        Ok(Parsed::Flow { tuple, l4, .. }) => {
             assert_eq!((tuple.src_id(), tuple.dst_id(), l4), (7, 9, 24))
         }
         other => panic!("{other:?}"),
@@ -202,7 +204,7 @@ fn every_truncation_is_rejected_without_reading_past_the_end() {
                     0,
                     0,
                     5 << 4,
-                    0,
+                    0x10,
                     0,
                     0,
                     0,
@@ -294,7 +296,8 @@ fn ipv6_udp_after_extension_headers() {
         parse(&p[..], L3::Ipv6, true),
         Ok(Parsed::Flow {
             tuple: Tuple::new(L3::Ipv6, ipproto::UDP, A6, B6, 5353, 5353),
-            l4: 72
+            l4: 72,
+            tcp_flags: 0,
         })
     );
     // The same fragment with a non-zero offset.

@@ -11,7 +11,7 @@ mod icmp;
 mod tcp;
 mod udp;
 
-pub(crate) use tcp::TcpState;
+pub(crate) use tcp::{valid_flags as tcp_valid_flags, TcpState};
 
 use super::status::Dir;
 use super::tuple::ipproto;
@@ -31,10 +31,18 @@ pub(crate) struct Timeouts {
     pub(crate) icmp: AtomicI32,
     /// ICMPv6 queries.
     pub(crate) icmpv6: AtomicI32,
-    /// TCP connections not yet established.
+    /// TCP connections whose opener's SYN is unanswered.
     pub(crate) tcp_syn_sent: AtomicI32,
+    /// TCP connections whose handshake awaits its last ACK.
+    pub(crate) tcp_syn_recv: AtomicI32,
     /// Established TCP connections.
     pub(crate) tcp_established: AtomicI32,
+    /// TCP connections one side has closed.
+    pub(crate) tcp_fin_wait: AtomicI32,
+    /// TCP connections both sides have closed, awaiting the last ACK.
+    pub(crate) tcp_last_ack: AtomicI32,
+    /// TCP connections closed in order.
+    pub(crate) tcp_time_wait: AtomicI32,
     /// TCP connections closed by a reset.
     pub(crate) tcp_close: AtomicI32,
 }
@@ -49,7 +57,11 @@ impl Timeouts {
             icmp: AtomicI32::new(30),
             icmpv6: AtomicI32::new(30),
             tcp_syn_sent: AtomicI32::new(120),
+            tcp_syn_recv: AtomicI32::new(60),
             tcp_established: AtomicI32::new(5 * 24 * 3600),
+            tcp_fin_wait: AtomicI32::new(120),
+            tcp_last_ack: AtomicI32::new(30),
+            tcp_time_wait: AtomicI32::new(120),
             tcp_close: AtomicI32::new(10),
         }
     }
@@ -69,6 +81,8 @@ pub(crate) struct ProtoState {
     pub(crate) udp_stream_after: u32,
     /// TCP: the connection's state.
     pub(crate) tcp: TcpState,
+    /// TCP: the directions that have sent a FIN, a bit each.
+    pub(crate) tcp_fin: u8,
 }
 
 /// What the tracker knows of one packet.
@@ -78,6 +92,8 @@ pub(crate) struct Seen {
     pub(crate) proto: u8,
     /// ICMP or ICMPv6 type of the connection's original direction.
     pub(crate) orig_icmp_type: u8,
+    /// TCP flags of the packet.
+    pub(crate) tcp_flags: u8,
     /// Direction of the packet.
     pub(crate) dir: Dir,
     /// Whether the connection is already in the table.
@@ -111,6 +127,8 @@ pub(crate) enum Decision {
     },
     /// The packet is invalid for this connection: it passes untracked.
     Invalid,
+    /// The packet opens a new connection in place of this one, which has closed.
+    Reopen,
 }
 
 impl Decision {
@@ -154,6 +172,7 @@ pub(crate) mod tests {
         Seen {
             proto,
             orig_icmp_type: 8,
+            tcp_flags: 0,
             dir,
             confirmed,
             status,

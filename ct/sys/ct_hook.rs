@@ -9,6 +9,7 @@ use super::bindings;
 use super::net::Net;
 use super::netfilter::Verdict;
 use super::skb::Skb;
+use super::sync::Rcu;
 use crate::ct::tuple::Tuple;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
@@ -28,8 +29,9 @@ pub(crate) trait CtHook: 'static {
     /// `new` is an ICMP error or reset answering `old`: attach it to `old`'s connection.
     fn attach(new: &mut Skb, old: &Skb);
 
-    /// The tuple of the packet's direction in its connection, if it is tracked.
-    fn tuple_of(skb: &Skb) -> Option<Tuple>;
+    /// The tuple of the packet's direction in its connection, if it is tracked; called within
+    /// an RCU read-side critical section.
+    fn tuple_of(skb: &Skb, rcu: &Rcu) -> Option<Tuple>;
 
     /// A reset was sent for the packet's connection.
     fn set_closing(skb_nfct: NonNull<bindings::nf_conntrack>);
@@ -81,7 +83,10 @@ impl<T: CtHook> VTable<T> {
     ) -> bool {
         // SAFETY: The caller passes a live skb.
         let skb = unsafe { Skb::from_raw_ref(skb) };
-        match T::tuple_of(skb) {
+        // SAFETY: `nf_ct_get_tuple_skb()`, the only caller, holds the RCU read lock around the
+        // call.
+        let rcu = unsafe { Rcu::assume() };
+        match T::tuple_of(skb, rcu) {
             Some(t) => {
                 // CAST: `Tuple` has the layout of `struct nf_conntrack_tuple`.
                 // SAFETY: `dst` is valid for writing one tuple.

@@ -7,6 +7,7 @@
 #include <linux/moduleparam.h>
 #include <linux/seq_file_net.h>
 #include <linux/netdevice.h>
+#include <linux/proc_fs.h>
 #include <net/netns/generic.h>
 
 #include "helpers.h"
@@ -88,6 +89,16 @@ struct proc_dir_entry *rct_net_proc(const struct net *net, bool stat)
 bool rct_net_is_init(const struct net *net)
 {
 	return net_eq(net, &init_net);
+}
+
+/* Gives a /proc/net entry to the root of the namespace's user namespace, as nf_conntrack does. */
+void rct_proc_set_netns_root(struct proc_dir_entry *pde, const struct net *net)
+{
+	kuid_t uid = make_kuid(net->user_ns, 0);
+	kgid_t gid = make_kgid(net->user_ns, 0);
+
+	if (uid_valid(uid) && gid_valid(gid))
+		proc_set_user(pde, uid, gid);
 }
 
 struct net *rct_init_net(void)

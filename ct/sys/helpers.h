@@ -33,6 +33,7 @@ struct net *rct_seq_file_net(struct seq_file *seq);
 struct net *rct_seq_file_single_net(struct seq_file *seq);
 struct proc_dir_entry *rct_net_proc(const struct net *net, bool stat);
 bool rct_net_is_init(const struct net *net);
+void rct_proc_set_netns_root(struct proc_dir_entry *pde, const struct net *net);
 struct net *rct_init_net(void);
 
 struct kmem_cache *rct_kmem_cache_create(const char *name, unsigned int size);

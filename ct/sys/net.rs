@@ -44,14 +44,21 @@ impl Net {
         unsafe { bindings::rct_net_is_init(self.as_ptr()) }
     }
 
-    /// The state `T` keeps for this namespace, if `T` is registered and set up here.
-    pub(crate) fn state<T: Pernet>(&self) -> Option<&T> {
-        // SAFETY: The namespace is alive, and `T::id()` was filled in when `T`'s operations were
-        // registered (`PernetRegistration` exists while anything can reach here with `T`).
+    /// The state `T` keeps for this namespace; `None` while `init` sets it up, if that failed,
+    /// or once `exit` is done.
+    ///
+    /// # Safety
+    ///
+    /// `T`'s operations must be registered, and `init` must have been called for this
+    /// namespace: the caller holds something of `T`'s in it (a connection, a file, a hook), or
+    /// knows registration complete and not yet undone (see [`PernetRegistration`]).
+    pub(crate) unsafe fn state<T: Pernet>(&self) -> Option<&T> {
+        // SAFETY: The namespace is alive, and `T::id()` indexes its generic data, set up for `T`
+        // (the function's safety requirements).
         let slot = unsafe { bindings::rct_net_generic(self.as_ptr(), *T::id().0.get()) };
         // SAFETY: The slot is `T`'s: `size_of::<Slot<T>>()` bytes, zeroed by the kernel, then
-        // written only by `init` and `exit`, which the kernel runs when no packet or other user
-        // of the namespace can reach it.
+        // written only by `init` and `exit`: the state is set before `start` makes it reachable,
+        // and taken after `exit`, once nothing reaches it.
         let slot = unsafe { &*slot.cast::<Slot<T>>() };
         slot.as_deref()
     }

@@ -45,17 +45,20 @@ impl<T: Copy + Default> PerCpu<T> {
     /// Adds one to the counter at byte offset `offset` of this CPU's `T` (`this_cpu_inc()`).
     #[inline]
     pub(crate) fn inc(&self, offset: usize) {
-        debug_assert!(offset + 4 <= core::mem::size_of::<T>() && offset % 4 == 0);
+        // Constant for constant offsets: the check costs nothing there.
+        if offset % 4 != 0 || offset + 4 > core::mem::size_of::<T>() {
+            return;
+        }
         let counter = self.ptr.as_ptr().cast::<u8>().wrapping_add(offset);
-        // SAFETY: `counter` is the per-CPU address of a `u32` inside `T`. On x86-64 a per-CPU
-        // address is an offset from the `%gs` base of the running CPU, and a single `incl` on it
-        // cannot be split by preemption or interrupts, which is what `this_cpu_inc()` emits.
-        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `counter` is the per-CPU address of a `u32` inside `T`. On x86-64 with SMP a
+        // per-CPU address is an offset from the `%gs` base of the running CPU, and a single
+        // `incl` on it cannot be split by preemption or interrupts: what `this_cpu_inc()` emits.
+        #[cfg(all(target_arch = "x86_64", CONFIG_SMP))]
         unsafe {
             core::arch::asm!("incl %gs:({0})", in(reg) counter, options(att_syntax, nostack))
         };
         // SAFETY: As above; the helper is `this_cpu_inc()`.
-        #[cfg(not(target_arch = "x86_64"))]
+        #[cfg(not(all(target_arch = "x86_64", CONFIG_SMP)))]
         unsafe {
             bindings::rct_this_cpu_inc(counter.cast())
         };

@@ -250,6 +250,15 @@ impl ProcEntry {
     }
 }
 
+impl ProcEntry {
+    /// Gives the file to the root user of the namespace's user namespace (a container's root).
+    pub(crate) fn owned_by_namespace_root(self, net: &Net) -> Self {
+        // SAFETY: The entry is live and `net` is alive.
+        unsafe { bindings::rct_proc_set_netns_root(self.entry.as_ptr(), net.as_ptr()) };
+        self
+    }
+}
+
 impl Drop for ProcEntry {
     fn drop(&mut self) {
         // SAFETY: The entry is live; on return no reader is inside its callbacks.

@@ -4,11 +4,10 @@
 
 use super::bindings;
 
-/// Random bytes, as many as `T` holds.
-pub(crate) fn random<T: Copy + Default>() -> T {
-    let mut v = T::default();
-    // SAFETY: `v` is valid for writes of its size, and any bytes are a valid `T` for the integer
-    // types this is used with.
-    unsafe { bindings::get_random_bytes((&raw mut v).cast(), core::mem::size_of::<T>()) };
+/// A random 128-bit key.
+pub(crate) fn key() -> [u64; 2] {
+    let mut v = [0u64; 2];
+    // SAFETY: `v` is valid for writes of its size, and any bytes are valid `u64`s.
+    unsafe { bindings::get_random_bytes((&raw mut v).cast(), core::mem::size_of_val(&v)) };
     v
 }

@@ -31,8 +31,12 @@ pub(crate) enum LockClass {
 }
 
 impl SpinLockBh {
-    /// An uninitialised lock, to be initialised with [`SpinLockBh::init`] before use.
-    pub(crate) const fn uninit() -> Self {
+    /// An uninitialised lock.
+    ///
+    /// # Safety
+    ///
+    /// [`SpinLockBh::init`] must be called before any other method.
+    pub(crate) const unsafe fn uninit() -> Self {
         Self(Opaque::uninit())
     }
 
@@ -172,8 +176,12 @@ unsafe impl Sync for Refcount {}
 unsafe impl Send for Refcount {}
 
 impl Refcount {
-    /// Sets the count; for objects that no other thread can see yet.
-    pub(crate) fn set(&self, n: i32) {
+    /// Sets the count.
+    ///
+    /// # Safety
+    ///
+    /// No other thread may see the object yet.
+    pub(crate) unsafe fn set(&self, n: i32) {
         // SAFETY: The pointer is valid.
         unsafe { bindings::rct_refcount_set(self.0.get(), n) };
     }

@@ -18,8 +18,12 @@ unsafe impl Sync for DelayedWork {}
 unsafe impl Send for DelayedWork {}
 
 impl DelayedWork {
-    /// An uninitialised work item, to be initialised with [`DelayedWork::init`].
-    pub(crate) const fn uninit() -> Self {
+    /// An uninitialised work item.
+    ///
+    /// # Safety
+    ///
+    /// [`DelayedWork::init`] must be called before any other method.
+    pub(crate) const unsafe fn uninit() -> Self {
         Self(Opaque::uninit())
     }
 

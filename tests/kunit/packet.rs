@@ -19,9 +19,8 @@ use crate::ct::tuple::{ipproto, L3};
 use core::mem::offset_of;
 
 fn ct() -> &'static CtNet {
-    Net::init()
-        .state::<CtNet>()
-        .expect("the initial namespace is tracked")
+    // SAFETY: The module is loaded: its state is set up in every namespace.
+    unsafe { Net::init().state::<CtNet>() }.expect("the initial namespace is tracked")
 }
 
 /// An IPv4 packet of protocol `proto` from 198.51.100.`src` to 198.51.100.`dst`, with ports.

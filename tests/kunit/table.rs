@@ -23,9 +23,8 @@ use kernel::sync::Arc;
 use kernel::types::ARef;
 
 fn ct() -> &'static CtNet {
-    Net::init()
-        .state::<CtNet>()
-        .expect("the initial namespace is tracked")
+    // SAFETY: The module is loaded: its state is set up in every namespace.
+    unsafe { Net::init().state::<CtNet>() }.expect("the initial namespace is tracked")
 }
 
 fn tuple(host: u8, sport: u16) -> Tuple {

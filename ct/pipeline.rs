@@ -120,23 +120,31 @@ impl CtNet {
             now,
             hz: time::HZ,
         };
-        let (timeout, assure) =
-            match conn.with_proto(|state| proto::track(&seen, state, &self.timeouts)) {
-                Decision::Accept { timeout, assure } => (timeout, assure),
-                Decision::Invalid => {
-                    stat!(self, invalid);
-                    return Verdict::Accept;
+        let mut set = 0;
+        match conn.with_proto(|state| proto::track(&seen, state, &self.timeouts)) {
+            Decision::Accept { timeout, assure } => {
+                conn.set_timeout(now.wrapping_add(timeout));
+                conn.account(dir, skb.len());
+                if assure {
+                    set |= bits::ASSURED;
                 }
-                Decision::Reopen => {
-                    // The old connection closed: this packet starts its successor.
-                    self.table.kill(&conn);
-                    drop(conn);
-                    return self.track_new(skb, tuple, tcp_flags, hash, now);
-                }
-            };
-        conn.set_timeout(now.wrapping_add(timeout));
-        conn.account(dir, skb.len());
-        let mut set = if assure { bits::ASSURED } else { 0 };
+            }
+            Decision::Ignore => {}
+            Decision::Close => {
+                conn.account(dir, skb.len());
+                self.table.kill(&conn);
+            }
+            Decision::Invalid => {
+                stat!(self, invalid);
+                return Verdict::Accept;
+            }
+            Decision::Reopen => {
+                // The old connection closed: this packet starts its successor.
+                self.table.kill(&conn);
+                drop(conn);
+                return self.track_new(skb, tuple, tcp_flags, hash, now);
+            }
+        }
         if dir == Dir::Reply && status & bits::SEEN_REPLY == 0 {
             set |= bits::SEEN_REPLY;
         }

@@ -57,11 +57,7 @@ impl CtHook for Provider {
         let (conn, dir) = ct
             .table
             .find(&tuple, pipeline::hash(&tuple), time::now(), rcu)?;
-        let other = match dir {
-            Dir::Original => Dir::Reply,
-            Dir::Reply => Dir::Original,
-        };
-        Some(*conn.tuple(other))
+        Some(*conn.tuple(dir.other()))
     }
 
     fn set_closing(nfct: NonNull<bindings::nf_conntrack>) {

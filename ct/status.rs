@@ -31,6 +31,14 @@ impl Dir {
     pub(crate) fn index(self) -> usize {
         self as usize
     }
+
+    /// The opposite direction.
+    pub(crate) fn other(self) -> Self {
+        match self {
+            Dir::Original => Dir::Reply,
+            Dir::Reply => Dir::Original,
+        }
+    }
 }
 
 /// What a packet is to its connection (`enum ip_conntrack_info`), stored in the low bits of

@@ -43,7 +43,7 @@ fn timeout(name: &'static CStr, v: &AtomicI32) -> Entry {
 }
 
 /// The sysctls of `ct`, in nf_conntrack's order.
-pub(crate) fn entries(ct: &CtNet, net: &Net) -> [Entry; 17] {
+pub(crate) fn entries(ct: &CtNet, net: &Net) -> [Entry; 19] {
     let t = &ct.timeouts;
     [
         int(
@@ -77,12 +77,20 @@ pub(crate) fn entries(ct: &CtNet, net: &Net) -> [Entry; 17] {
             &t.tcp_established,
         ),
         timeout(c_str!("nf_conntrack_tcp_timeout_fin_wait"), &t.tcp_fin_wait),
+        timeout(
+            c_str!("nf_conntrack_tcp_timeout_close_wait"),
+            &t.tcp_close_wait,
+        ),
         timeout(c_str!("nf_conntrack_tcp_timeout_last_ack"), &t.tcp_last_ack),
         timeout(
             c_str!("nf_conntrack_tcp_timeout_time_wait"),
             &t.tcp_time_wait,
         ),
         timeout(c_str!("nf_conntrack_tcp_timeout_close"), &t.tcp_close),
+        timeout(
+            c_str!("nf_conntrack_tcp_timeout_unacknowledged"),
+            &t.tcp_unacknowledged,
+        ),
         timeout(c_str!("nf_conntrack_udp_timeout"), &t.udp),
         timeout(c_str!("nf_conntrack_udp_timeout_stream"), &t.udp_stream),
         timeout(c_str!("nf_conntrack_icmp_timeout"), &t.icmp),

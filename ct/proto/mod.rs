@@ -39,12 +39,16 @@ pub(crate) struct Timeouts {
     pub(crate) tcp_established: AtomicI32,
     /// TCP connections one side has closed.
     pub(crate) tcp_fin_wait: AtomicI32,
+    /// TCP connections whose first FIN is acknowledged.
+    pub(crate) tcp_close_wait: AtomicI32,
     /// TCP connections both sides have closed, awaiting the last ACK.
     pub(crate) tcp_last_ack: AtomicI32,
     /// TCP connections closed in order.
     pub(crate) tcp_time_wait: AtomicI32,
     /// TCP connections closed by a reset.
     pub(crate) tcp_close: AtomicI32,
+    /// TCP connections picked up in the middle and not answered yet, at most.
+    pub(crate) tcp_unacknowledged: AtomicI32,
 }
 
 impl Timeouts {
@@ -60,9 +64,11 @@ impl Timeouts {
             tcp_syn_recv: AtomicI32::new(60),
             tcp_established: AtomicI32::new(5 * 24 * 3600),
             tcp_fin_wait: AtomicI32::new(120),
+            tcp_close_wait: AtomicI32::new(60),
             tcp_last_ack: AtomicI32::new(30),
             tcp_time_wait: AtomicI32::new(120),
             tcp_close: AtomicI32::new(10),
+            tcp_unacknowledged: AtomicI32::new(300),
         }
     }
 }
@@ -81,8 +87,10 @@ pub(crate) struct ProtoState {
     pub(crate) udp_stream_after: u32,
     /// TCP: the connection's state.
     pub(crate) tcp: TcpState,
-    /// TCP: the directions that have sent a FIN, a bit each.
-    pub(crate) tcp_fin: u8,
+    /// TCP: the kind and direction of the last segment that moved or was ignored.
+    pub(crate) tcp_last: u8,
+    /// TCP: what the state machine remembers beyond the state.
+    pub(crate) tcp_flags: u8,
 }
 
 /// What the tracker knows of one packet.
@@ -129,6 +137,11 @@ pub(crate) enum Decision {
     Invalid,
     /// The packet opens a new connection in place of this one, which has closed.
     Reopen,
+    /// The packet belongs to the connection but changes neither its state nor its lifetime, and
+    /// is not counted.
+    Ignore,
+    /// The packet is counted and ends the connection at once.
+    Close,
 }
 
 impl Decision {

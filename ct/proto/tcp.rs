@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! TCP, followed by its flags alone: the handshake, the closing exchange of FINs, resets, and a
-//! new SYN reopening a closed connection. Sequence numbers and windows are not checked.
+//! TCP, followed by its flags: nf_conntrack's state machine over the handshake, the closing
+//! exchange of FINs, resets, and a new SYN reopening a closed connection. Sequence numbers and
+//! windows are not checked, so nothing is ever out of window, and the timeouts that depend on
+//! them (retransmissions, unacknowledged data, zero windows) do not apply.
 
 use super::{Decision, ProtoState, Seen, Timeouts};
 use crate::ct::status::{bits, Dir};
@@ -45,7 +47,7 @@ pub(crate) fn valid_flags(f: u8) -> bool {
 }
 
 /// TCP connection states, numbered and named as nf_conntrack's.
-#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Debug)]
 #[repr(u8)]
 pub(crate) enum TcpState {
     /// Nothing seen yet.
@@ -59,12 +61,16 @@ pub(crate) enum TcpState {
     Established = 3,
     /// One side has sent its FIN.
     FinWait = 4,
+    /// The FIN is acknowledged; the other side has yet to send its own.
+    CloseWait = 5,
     /// Both sides have sent their FIN; the last ACK is due.
     LastAck = 6,
     /// Closed in order; lingering for late packets.
     TimeWait = 7,
     /// Closed by a reset.
     Close = 8,
+    /// Both sides sent a SYN: a simultaneous open.
+    SynSent2 = 9,
 }
 
 impl TcpState {
@@ -76,18 +82,21 @@ impl TcpState {
             TcpState::SynRecv => "SYN_RECV",
             TcpState::Established => "ESTABLISHED",
             TcpState::FinWait => "FIN_WAIT",
+            TcpState::CloseWait => "CLOSE_WAIT",
             TcpState::LastAck => "LAST_ACK",
             TcpState::TimeWait => "TIME_WAIT",
             TcpState::Close => "CLOSE",
+            TcpState::SynSent2 => "SYN_SENT2",
         }
     }
 
     fn timeout(self, t: &Timeouts) -> &AtomicI32 {
         match self {
-            TcpState::None | TcpState::SynSent => &t.tcp_syn_sent,
+            TcpState::None | TcpState::SynSent | TcpState::SynSent2 => &t.tcp_syn_sent,
             TcpState::SynRecv => &t.tcp_syn_recv,
             TcpState::Established => &t.tcp_established,
             TcpState::FinWait => &t.tcp_fin_wait,
+            TcpState::CloseWait => &t.tcp_close_wait,
             TcpState::LastAck => &t.tcp_last_ack,
             TcpState::TimeWait => &t.tcp_time_wait,
             TcpState::Close => &t.tcp_close,
@@ -95,60 +104,173 @@ impl TcpState {
     }
 }
 
-/// The bit of `tcp_fin` for a direction.
-fn fin_bit(dir: Dir) -> u8 {
-    1 << dir.index()
+/// What a segment is, for the state machine: the first of RST, SYN (with or without ACK), FIN
+/// and ACK it carries.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(u8)]
+enum Kind {
+    Syn = 0,
+    SynAck = 1,
+    Fin = 2,
+    Ack = 3,
+    Rst = 4,
+    Bare = 5,
+}
+
+impl Kind {
+    fn of(f: u8) -> Self {
+        use flags::*;
+        if f & RST != 0 {
+            Kind::Rst
+        } else if f & SYN != 0 {
+            if f & ACK != 0 {
+                Kind::SynAck
+            } else {
+                Kind::Syn
+            }
+        } else if f & FIN != 0 {
+            Kind::Fin
+        } else if f & ACK != 0 {
+            Kind::Ack
+        } else {
+            Kind::Bare
+        }
+    }
+}
+
+/// Where a segment takes a connection.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Next {
+    /// To this state.
+    To(TcpState),
+    /// Nowhere: the segment passes, and the connection's state and lifetime stay as they are.
+    /// The endpoints may know better than the tracker (a new SYN on an open connection, a
+    /// retransmitted answer).
+    Ignore,
+    /// The segment does not fit the connection.
+    Invalid,
+}
+
+/// The state machine: `MOVES[dir][kind][state]`, with nf_conntrack's transitions.
+const MOVES: [[[Next; 10]; 6]; 2] = {
+    use Next::{Ignore as IG, Invalid as IV, To};
+    use TcpState::*;
+    const SS: Next = To(SynSent);
+    const SR: Next = To(SynRecv);
+    const ES: Next = To(Established);
+    const FW: Next = To(FinWait);
+    const CW: Next = To(CloseWait);
+    const LA: Next = To(LastAck);
+    const TW: Next = To(TimeWait);
+    const CL: Next = To(Close);
+    const S2: Next = To(SynSent2);
+    [
+        // From the opener. Columns: NONE, SYN_SENT, SYN_RECV, ESTABLISHED, FIN_WAIT,
+        // CLOSE_WAIT, LAST_ACK, TIME_WAIT, CLOSE, SYN_SENT2.
+        [
+            /* SYN */ [SS, SS, IG, IG, IG, IG, IG, SS, SS, S2],
+            /* SYN+ACK */ [IV, IV, SR, IV, IV, IV, IV, IV, IV, SR],
+            /* FIN */ [IV, IV, FW, FW, LA, LA, LA, TW, CL, IV],
+            /* ACK */ [ES, IV, ES, ES, CW, CW, TW, TW, CL, IV],
+            /* RST */ [IV, CL, CL, CL, CL, CL, CL, CL, CL, CL],
+            /* none */ [IV; 10],
+        ],
+        // From the answerer.
+        [
+            /* SYN */ [IV, S2, IV, IV, IV, IV, IV, SS, IV, S2],
+            /* SYN+ACK */ [IV, SR, IG, IG, IG, IG, IG, IG, IG, SR],
+            /* FIN */ [IV, IV, FW, FW, LA, LA, LA, TW, CL, IV],
+            /* ACK */ [IV, IG, SR, ES, CW, CW, TW, TW, CL, IG],
+            /* RST */ [IV, CL, CL, CL, CL, CL, CL, CL, CL, CL],
+            /* none */ [IV; 10],
+        ],
+    ]
+};
+
+/// Bits of [`ProtoState::tcp_flags`].
+mod track {
+    /// Both sides opened with a SYN.
+    pub(super) const SIMULTANEOUS_OPEN: u8 = 1 << 0;
+    /// A SYN came during LAST_ACK: the answering ACK is a challenge, not the last ACK.
+    pub(super) const CHALLENGE_ACK: u8 = 1 << 1;
+}
+
+/// [`ProtoState::tcp_last`] of a segment: its kind and direction. Zero is no segment.
+fn last(kind: Kind, dir: Dir) -> u8 {
+    1 + ((kind as u8) << 1 | dir.index() as u8)
 }
 
 #[inline]
 pub(super) fn packet(seen: &Seen, state: &mut ProtoState, t: &Timeouts) -> Decision {
-    use flags::*;
-    let f = seen.tcp_flags;
-    let (syn, ack, fin, rst) = (f & SYN != 0, f & ACK != 0, f & FIN != 0, f & RST != 0);
-    let old = state.tcp;
-    // A new SYN on a connection that has closed opens a new one in its place.
-    if matches!(old, TcpState::TimeWait | TcpState::Close)
-        && syn
-        && !ack
-        && seen.dir == Dir::Original
-    {
-        return Decision::Reopen;
-    }
-    let new = if rst {
-        TcpState::Close
-    } else {
-        match (old, seen.dir) {
-            (TcpState::None, _) if syn && !ack => TcpState::SynSent,
-            // Picked up in the middle, as nf_conntrack does by default.
-            (TcpState::None, _) => TcpState::Established,
-            (TcpState::SynSent, Dir::Reply) if syn && ack => TcpState::SynRecv,
-            (TcpState::SynSent, Dir::Reply) => TcpState::Established,
-            (TcpState::SynRecv, Dir::Original) if ack && !syn => TcpState::Established,
-            (TcpState::Established, dir) if fin => {
-                state.tcp_fin |= fin_bit(dir);
-                TcpState::FinWait
+    let kind = Kind::of(seen.tcp_flags);
+    let dir = seen.dir;
+    let mut old = state.tcp;
+    let mut new = match MOVES[dir.index()][kind as usize][old as usize] {
+        Next::To(s) => s,
+        Next::Invalid => return Decision::Invalid,
+        Next::Ignore => {
+            if kind == Kind::SynAck && state.tcp_last == last(Kind::Syn, dir.other()) {
+                // The answer to a SYN ignored before: both ends have started over, and the
+                // tracker follows them.
+                old = TcpState::SynSent;
+                TcpState::SynRecv
+            } else {
+                if kind == Kind::Syn && dir == Dir::Original {
+                    state.tcp_flags &= !track::CHALLENGE_ACK;
+                    if old == TcpState::LastAck {
+                        state.tcp_flags |= track::CHALLENGE_ACK;
+                    }
+                }
+                state.tcp_last = last(kind, dir);
+                return Decision::Ignore;
             }
-            (TcpState::FinWait, dir) if fin && state.tcp_fin & fin_bit(dir) == 0 => {
-                state.tcp_fin |= fin_bit(dir);
-                TcpState::LastAck
-            }
-            // The ACK of the last FIN, from the side that closed first.
-            (TcpState::LastAck, dir) if ack && !fin && state.tcp_fin & fin_bit(dir) != 0 => {
-                TcpState::TimeWait
-            }
-            (s, _) => s,
         }
     };
-    state.tcp = new;
-    // Assured once open with both sides heard from, as nf_conntrack.
-    let replied = seen.status & bits::SEEN_REPLY != 0 || seen.dir == Dir::Reply;
-    let assure = new == TcpState::Established
-        && seen.status & bits::ASSURED == 0
-        && (old == TcpState::SynRecv || replied);
-    Decision::Accept {
-        timeout: seen.secs(new.timeout(t)),
-        assure,
+    match new {
+        // A new SYN on a connection that has closed opens a new one in its place.
+        TcpState::SynSent if old >= TcpState::TimeWait => return Decision::Reopen,
+        // The peer's ACK to a SYN seen in LAST_ACK does not acknowledge the last FIN.
+        TcpState::TimeWait
+            if old == TcpState::LastAck
+                && kind == Kind::Ack
+                && state.tcp_last == last(Kind::Syn, dir.other())
+                && state.tcp_flags & track::CHALLENGE_ACK != 0 =>
+        {
+            state.tcp_flags &= !track::CHALLENGE_ACK;
+            return Decision::Ignore;
+        }
+        TcpState::SynSent2 => state.tcp_flags |= track::SIMULTANEOUS_OPEN,
+        TcpState::SynRecv
+            if dir == Dir::Reply
+                && kind == Kind::Ack
+                && state.tcp_flags & track::SIMULTANEOUS_OPEN != 0 =>
+        {
+            new = TcpState::Established
+        }
+        _ => {}
     }
+    state.tcp_last = last(kind, dir);
+    state.tcp = new;
+    let mut timeout = seen.secs(new.timeout(t));
+    if seen.status & bits::SEEN_REPLY == 0 {
+        // Only a reset has come back: no connection was ever open.
+        if kind == Kind::Rst {
+            return Decision::Close;
+        }
+        // A retransmitted SYN does not extend the wait for an answer.
+        if kind == Kind::Syn && old == TcpState::SynSent {
+            return Decision::Ignore;
+        }
+        // Picked up in the middle, unanswered so far.
+        if new == TcpState::Established {
+            timeout = timeout.min(seen.secs(&t.tcp_unacknowledged));
+        }
+        return Decision::refresh(timeout);
+    }
+    let assure = seen.status & bits::ASSURED == 0
+        && matches!(old, TcpState::SynRecv | TcpState::Established)
+        && new == TcpState::Established;
+    Decision::Accept { timeout, assure }
 }
 
 #[cfg(test)]
@@ -201,7 +323,7 @@ mod tests {
         step(&mut st, &t, Dir::Original, r, FIN | ACK);
         assert_eq!(st.tcp, TcpState::FinWait);
         step(&mut st, &t, Dir::Reply, r, ACK);
-        assert_eq!(st.tcp, TcpState::FinWait);
+        assert_eq!(st.tcp, TcpState::CloseWait);
         step(&mut st, &t, Dir::Reply, r, FIN | ACK);
         assert_eq!(st.tcp, TcpState::LastAck);
         let d = step(&mut st, &t, Dir::Original, r, ACK);
@@ -252,18 +374,16 @@ mod tests {
     fn mid_stream_pickup() {
         let t = Timeouts::new();
         let mut st = ProtoState::default();
+        let c = bits::CONFIRMED;
+        // Unanswered, a picked-up connection lives five minutes, not five days.
         let d = step(&mut st, &t, Dir::Original, 0, flags::ACK);
         assert_eq!(
             (st.tcp, d),
-            (
-                TcpState::Established,
-                Decision::Accept {
-                    timeout: 432000 * HZ,
-                    assure: false
-                }
-            )
+            (TcpState::Established, Decision::refresh(300 * HZ))
         );
-        let d = step(&mut st, &t, Dir::Reply, bits::CONFIRMED, flags::ACK);
+        let d = step(&mut st, &t, Dir::Reply, c, flags::ACK);
+        assert_eq!(d, Decision::refresh(300 * HZ));
+        let d = step(&mut st, &t, Dir::Original, c | bits::SEEN_REPLY, flags::ACK);
         assert_eq!(
             d,
             Decision::Accept {
@@ -271,6 +391,66 @@ mod tests {
                 assure: true
             }
         );
+        // Only SYNs and ACKs open a connection.
+        for f in [flags::FIN | flags::ACK, flags::RST, flags::SYN | flags::ACK] {
+            let mut st = ProtoState::default();
+            assert_eq!(step(&mut st, &t, Dir::Original, 0, f), Decision::Invalid);
+        }
+    }
+
+    #[test]
+    fn refused_and_retried_openings() {
+        use flags::*;
+        let t = Timeouts::new();
+        let c = bits::CONFIRMED;
+        let mut st = ProtoState::default();
+        step(&mut st, &t, Dir::Original, 0, SYN);
+        // A retransmitted SYN does not extend the connection.
+        assert_eq!(step(&mut st, &t, Dir::Original, c, SYN), Decision::Ignore);
+        // A reset as the only answer ends it at once.
+        assert_eq!(step(&mut st, &t, Dir::Reply, c, RST | ACK), Decision::Close);
+    }
+
+    #[test]
+    fn simultaneous_open() {
+        use flags::*;
+        let t = Timeouts::new();
+        let c = bits::CONFIRMED;
+        let r = c | bits::SEEN_REPLY;
+        let mut st = ProtoState::default();
+        step(&mut st, &t, Dir::Original, 0, SYN);
+        step(&mut st, &t, Dir::Reply, c, SYN);
+        assert_eq!(st.tcp, TcpState::SynSent2);
+        step(&mut st, &t, Dir::Original, r, SYN | ACK);
+        assert_eq!(st.tcp, TcpState::SynRecv);
+        step(&mut st, &t, Dir::Reply, r, ACK);
+        assert_eq!(st.tcp, TcpState::Established);
+    }
+
+    #[test]
+    fn ignored_segments() {
+        use flags::*;
+        let t = Timeouts::new();
+        let r = bits::CONFIRMED | bits::SEEN_REPLY | bits::ASSURED;
+        let mut st = ProtoState {
+            tcp: TcpState::Established,
+            ..Default::default()
+        };
+        // A SYN on an open connection passes; its answer puts the tracker back in step.
+        assert_eq!(step(&mut st, &t, Dir::Original, r, SYN), Decision::Ignore);
+        assert_eq!(st.tcp, TcpState::Established);
+        step(&mut st, &t, Dir::Reply, r, SYN | ACK);
+        assert_eq!(st.tcp, TcpState::SynRecv);
+        // In LAST_ACK, the answer to a SYN is a challenge ACK, not the last ACK.
+        let mut st = ProtoState {
+            tcp: TcpState::LastAck,
+            ..Default::default()
+        };
+        assert_eq!(step(&mut st, &t, Dir::Original, r, SYN), Decision::Ignore);
+        assert_eq!(step(&mut st, &t, Dir::Reply, r, ACK), Decision::Ignore);
+        assert_eq!(st.tcp, TcpState::LastAck);
+        step(&mut st, &t, Dir::Reply, r, ACK);
+        assert_eq!(st.tcp, TcpState::TimeWait);
     }
 
     #[test]

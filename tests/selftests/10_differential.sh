@@ -45,7 +45,7 @@ for s in $scenarios; do
 		elif cmp -s "$ref" "$ours"; then
 			pass "$s in $n: $(wc -l < "$ref") connections as nf_conntrack's"
 		else
-			fail "$s in $n" "$(diff "$ref" "$ours" | grep '^[<>]' | head -n 4 | tr '\n' '|')"
+			fail "$s in $n" "$(diff "$ref" "$ours" | grep '^[-+][a-z]' | head -n 4 | tr '\n' '|')"
 			diff "$ref" "$ours" | sed 's/^/    /'
 		fi
 	done

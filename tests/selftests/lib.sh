@@ -65,9 +65,13 @@ ns_add() {
 	done
 }
 
+# Deletes every namespace, ending the processes still running in it first.
 ns_del_all() {
 	local n
-	for n in $(ip netns list | cut -d' ' -f1); do ip netns del "$n"; done
+	for n in $(ip netns list | cut -d' ' -f1); do
+		ip netns pids "$n" | xargs -r kill 2>/dev/null
+		ip netns del "$n"
+	done
 }
 
 # link NS1 NS2 N: a veth pair between two namespaces, with 10.0.N.1/24 and fd00:N::1/64 on

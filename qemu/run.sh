@@ -70,11 +70,11 @@ kvm_boots() {
 }
 if [ -n "$icount" ]; then
 	cpus=1
-	accel=(-accel tcg -cpu max -icount shift=0,sleep=off)
+	accel=(-accel tcg -cpu max,la57=off -icount shift=0,sleep=off)
 elif [ -n "${RCT_KVM_PROBE:-}" ] || kvm_boots; then
 	accel=(-accel kvm -cpu host)
 else
-	accel=(-accel tcg -cpu max)
+	accel=(-accel tcg -cpu max,la57=off)
 fi
 
 mkdir -p "$(dirname "$log")"

@@ -188,7 +188,7 @@ const MOVES: [[[Next; 10]; 6]; 2] = {
 };
 
 /// Bits of [`ProtoState::tcp_flags`].
-mod track {
+mod memo {
     /// Both sides opened with a SYN.
     pub(super) const SIMULTANEOUS_OPEN: u8 = 1 << 0;
     /// A SYN came during LAST_ACK: the answering ACK is a challenge, not the last ACK.
@@ -216,9 +216,9 @@ pub(super) fn packet(seen: &Seen, state: &mut ProtoState, t: &Timeouts) -> Decis
                 TcpState::SynRecv
             } else {
                 if kind == Kind::Syn && dir == Dir::Original {
-                    state.tcp_flags &= !track::CHALLENGE_ACK;
+                    state.tcp_flags &= !memo::CHALLENGE_ACK;
                     if old == TcpState::LastAck {
-                        state.tcp_flags |= track::CHALLENGE_ACK;
+                        state.tcp_flags |= memo::CHALLENGE_ACK;
                     }
                 }
                 state.tcp_last = last(kind, dir);
@@ -234,16 +234,16 @@ pub(super) fn packet(seen: &Seen, state: &mut ProtoState, t: &Timeouts) -> Decis
             if old == TcpState::LastAck
                 && kind == Kind::Ack
                 && state.tcp_last == last(Kind::Syn, dir.other())
-                && state.tcp_flags & track::CHALLENGE_ACK != 0 =>
+                && state.tcp_flags & memo::CHALLENGE_ACK != 0 =>
         {
-            state.tcp_flags &= !track::CHALLENGE_ACK;
+            state.tcp_flags &= !memo::CHALLENGE_ACK;
             return Decision::Ignore;
         }
-        TcpState::SynSent2 => state.tcp_flags |= track::SIMULTANEOUS_OPEN,
+        TcpState::SynSent2 => state.tcp_flags |= memo::SIMULTANEOUS_OPEN,
         TcpState::SynRecv
             if dir == Dir::Reply
                 && kind == Kind::Ack
-                && state.tcp_flags & track::SIMULTANEOUS_OPEN != 0 =>
+                && state.tcp_flags & memo::SIMULTANEOUS_OPEN != 0 =>
         {
             new = TcpState::Established
         }
@@ -253,7 +253,7 @@ pub(super) fn packet(seen: &Seen, state: &mut ProtoState, t: &Timeouts) -> Decis
     state.tcp = new;
     let mut timeout = seen.secs(new.timeout(t));
     if seen.status & bits::SEEN_REPLY == 0 {
-        // Only a reset has come back: no connection was ever open.
+        // A reset before any answer: no connection was ever open.
         if kind == Kind::Rst {
             return Decision::Close;
         }

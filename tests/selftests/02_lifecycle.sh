@@ -33,7 +33,7 @@ for round in 1 2 3; do
 	sleep 0.5
 	check "round $round: load under traffic" load
 done
-sleep 1
-check "connections are tracked after reloading" bash -c "ip netns exec a cat /proc/net/nf_conntrack | grep -q dport=5000"
+check "connections are tracked after reloading" \
+	wait_for 10 bash -c "ip netns exec a cat /proc/net/nf_conntrack | grep -q dport=5000"
 cleanup
 check "unload" unload

@@ -90,7 +90,7 @@ pub(crate) struct ProtoState {
     /// TCP: the kind and direction of the last segment that moved or was ignored.
     pub(crate) tcp_last: u8,
     /// TCP: what the state machine remembers beyond the state.
-    pub(crate) tcp_flags: u8,
+    pub(crate) tcp_memo: u8,
 }
 
 /// What the tracker knows of one packet.

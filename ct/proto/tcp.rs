@@ -187,7 +187,7 @@ const MOVES: [[[Next; 10]; 6]; 2] = {
     ]
 };
 
-/// Bits of [`ProtoState::tcp_flags`].
+/// Bits of [`ProtoState::tcp_memo`].
 mod memo {
     /// Both sides opened with a SYN.
     pub(super) const SIMULTANEOUS_OPEN: u8 = 1 << 0;
@@ -216,9 +216,9 @@ pub(super) fn packet(seen: &Seen, state: &mut ProtoState, t: &Timeouts) -> Decis
                 TcpState::SynRecv
             } else {
                 if kind == Kind::Syn && dir == Dir::Original {
-                    state.tcp_flags &= !memo::CHALLENGE_ACK;
+                    state.tcp_memo &= !memo::CHALLENGE_ACK;
                     if old == TcpState::LastAck {
-                        state.tcp_flags |= memo::CHALLENGE_ACK;
+                        state.tcp_memo |= memo::CHALLENGE_ACK;
                     }
                 }
                 state.tcp_last = last(kind, dir);
@@ -234,16 +234,16 @@ pub(super) fn packet(seen: &Seen, state: &mut ProtoState, t: &Timeouts) -> Decis
             if old == TcpState::LastAck
                 && kind == Kind::Ack
                 && state.tcp_last == last(Kind::Syn, dir.other())
-                && state.tcp_flags & memo::CHALLENGE_ACK != 0 =>
+                && state.tcp_memo & memo::CHALLENGE_ACK != 0 =>
         {
-            state.tcp_flags &= !memo::CHALLENGE_ACK;
+            state.tcp_memo &= !memo::CHALLENGE_ACK;
             return Decision::Ignore;
         }
-        TcpState::SynSent2 => state.tcp_flags |= memo::SIMULTANEOUS_OPEN,
+        TcpState::SynSent2 => state.tcp_memo |= memo::SIMULTANEOUS_OPEN,
         TcpState::SynRecv
             if dir == Dir::Reply
                 && kind == Kind::Ack
-                && state.tcp_flags & memo::SIMULTANEOUS_OPEN != 0 =>
+                && state.tcp_memo & memo::SIMULTANEOUS_OPEN != 0 =>
         {
             new = TcpState::Established
         }

@@ -193,11 +193,26 @@ mod memo {
     pub(super) const SIMULTANEOUS_OPEN: u8 = 1 << 0;
     /// A SYN came during LAST_ACK: the answering ACK is a challenge, not the last ACK.
     pub(super) const CHALLENGE_ACK: u8 = 1 << 1;
+    /// A side has begun an orderly close with a FIN.
+    pub(super) const CLOSE_INIT: u8 = 1 << 2;
 }
 
 /// [`ProtoState::tcp_last`] of a segment: its kind and direction. Zero is no segment.
 fn last(kind: Kind, dir: Dir) -> u8 {
     1 + ((kind as u8) << 1 | dir.index() as u8)
+}
+
+/// A segment that passes without moving the connection; a SYN from the opener is remembered, so
+/// that its answer can put the tracker back in step.
+fn ignore(state: &mut ProtoState, kind: Kind, dir: Dir) -> Decision {
+    if kind == Kind::Syn && dir == Dir::Original {
+        state.tcp_memo &= !memo::CHALLENGE_ACK;
+        if state.tcp == TcpState::LastAck {
+            state.tcp_memo |= memo::CHALLENGE_ACK;
+        }
+    }
+    state.tcp_last = last(kind, dir);
+    Decision::Ignore
 }
 
 #[inline]
@@ -209,26 +224,25 @@ pub(super) fn packet(seen: &Seen, state: &mut ProtoState, t: &Timeouts) -> Decis
         Next::To(s) => s,
         Next::Invalid => return Decision::Invalid,
         Next::Ignore => {
-            if kind == Kind::SynAck && state.tcp_last == last(Kind::Syn, dir.other()) {
-                // The answer to a SYN ignored before: both ends have started over, and the
-                // tracker follows them.
-                old = TcpState::SynSent;
-                TcpState::SynRecv
-            } else {
-                if kind == Kind::Syn && dir == Dir::Original {
-                    state.tcp_memo &= !memo::CHALLENGE_ACK;
-                    if old == TcpState::LastAck {
-                        state.tcp_memo |= memo::CHALLENGE_ACK;
-                    }
-                }
-                state.tcp_last = last(kind, dir);
-                return Decision::Ignore;
+            if kind != Kind::SynAck || state.tcp_last != last(Kind::Syn, dir.other()) {
+                return ignore(state, kind, dir);
             }
+            // The answer to a SYN ignored before: both ends have started over, and the tracker
+            // follows them.
+            old = TcpState::SynSent;
+            TcpState::SynRecv
         }
     };
     match new {
-        // A new SYN on a connection that has closed opens a new one in its place.
-        TcpState::SynSent if old >= TcpState::TimeWait => return Decision::Reopen,
+        // A new SYN on a connection that was closed with a FIN, or aborted by this side's
+        // reset, opens a new connection in its place. Otherwise the endpoints may still hold
+        // the old one: the SYN passes and its answer decides.
+        TcpState::SynSent if old >= TcpState::TimeWait => {
+            if state.tcp_memo & memo::CLOSE_INIT == 0 && state.tcp_last != last(Kind::Rst, dir) {
+                return ignore(state, kind, dir);
+            }
+            return Decision::Reopen;
+        }
         // The peer's ACK to a SYN seen in LAST_ACK does not acknowledge the last FIN.
         TcpState::TimeWait
             if old == TcpState::LastAck
@@ -239,6 +253,7 @@ pub(super) fn packet(seen: &Seen, state: &mut ProtoState, t: &Timeouts) -> Decis
             state.tcp_memo &= !memo::CHALLENGE_ACK;
             return Decision::Ignore;
         }
+        TcpState::FinWait if old != TcpState::FinWait => state.tcp_memo |= memo::CLOSE_INIT,
         TcpState::SynSent2 => state.tcp_memo |= memo::SIMULTANEOUS_OPEN,
         TcpState::SynRecv
             if dir == Dir::Reply
@@ -424,6 +439,30 @@ mod tests {
         step(&mut st, &t, Dir::Original, r, SYN | ACK);
         assert_eq!(st.tcp, TcpState::SynRecv);
         step(&mut st, &t, Dir::Reply, r, ACK);
+        assert_eq!(st.tcp, TcpState::Established);
+    }
+
+    #[test]
+    fn reopening_after_a_reset() {
+        use flags::*;
+        let t = Timeouts::new();
+        let r = bits::CONFIRMED | bits::SEEN_REPLY | bits::ASSURED;
+        let open = || ProtoState {
+            tcp: TcpState::Established,
+            ..Default::default()
+        };
+        // Reset by the opener, whose next SYN starts afresh.
+        let mut st = open();
+        step(&mut st, &t, Dir::Original, r, RST);
+        assert_eq!(step(&mut st, &t, Dir::Original, r, SYN), Decision::Reopen);
+        // Reset by the answerer: the opener's SYN passes, and the answer takes the tracker along.
+        let mut st = open();
+        step(&mut st, &t, Dir::Reply, r, RST);
+        assert_eq!(step(&mut st, &t, Dir::Original, r, SYN), Decision::Ignore);
+        assert_eq!(st.tcp, TcpState::Close);
+        step(&mut st, &t, Dir::Reply, r, SYN | ACK);
+        assert_eq!(st.tcp, TcpState::SynRecv);
+        step(&mut st, &t, Dir::Original, r, ACK);
         assert_eq!(st.tcp, TcpState::Established);
     }
 

@@ -65,6 +65,16 @@ fn udp(sport: u16, dport: u16, data: &[u8]) -> Vec<u8> {
     p
 }
 
+/// A TCP header without options: ports, flags, and zero elsewhere.
+fn tcp(sport: u16, dport: u16, flags: u8) -> Vec<u8> {
+    let mut p = std::vec![0u8; 20];
+    p[..2].copy_from_slice(&sport.to_be_bytes());
+    p[2..4].copy_from_slice(&dport.to_be_bytes());
+    p[12] = 5 << 4;
+    p[13] = flags;
+    p
+}
+
 fn icmp_msg(ty: u8, code: u8, id: u16, data: &[u8]) -> Vec<u8> {
     let mut p = std::vec![ty, code, 0, 0];
     p.extend_from_slice(&id.to_be_bytes());
@@ -184,36 +194,7 @@ fn every_truncation_is_rejected_without_reading_past_the_end() {
     err.truncate(24);
     let packets: Vec<(L3, Vec<u8>)> = std::vec![
         (L3::Ipv4, ipv4(ipproto::UDP, A4, B4, &udp(1, 2, b""))),
-        (
-            L3::Ipv4,
-            ipv4(
-                ipproto::TCP,
-                A4,
-                B4,
-                &[
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
-                    5 << 4,
-                    0x10,
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
-                    0
-                ]
-            )
-        ),
+        (L3::Ipv4, ipv4(ipproto::TCP, A4, B4, &tcp(0, 0, 0x10))),
         (
             L3::Ipv4,
             ipv4(ipproto::ICMP, A4, B4, &icmp_msg(8, 0, 1, b""))
@@ -369,36 +350,7 @@ fn mutated_packets_never_panic_or_read_past_the_end() {
     quoted.truncate(28);
     let seeds: Vec<(L3, Vec<u8>)> = std::vec![
         (L3::Ipv4, ipv4(ipproto::UDP, A4, B4, &udp(1, 2, b"data"))),
-        (
-            L3::Ipv4,
-            ipv4(
-                ipproto::TCP,
-                A4,
-                B4,
-                &[
-                    0,
-                    1,
-                    0,
-                    2,
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
-                    5 << 4,
-                    2,
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
-                    0
-                ]
-            )
-        ),
+        (L3::Ipv4, ipv4(ipproto::TCP, A4, B4, &tcp(1, 2, 2))),
         (
             L3::Ipv4,
             ipv4(ipproto::ICMP, A4, B4, &icmp_msg(3, 1, 0, &quoted))

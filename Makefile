@@ -5,6 +5,7 @@
 #   make check        run every test: userspace, KUnit and QEMU selftests
 #   make run          boot the test kernel, load the module, drive traffic, show the table
 #   make bench        benchmarks against nf_conntrack on the bench kernel
+#   make kselftest    the kernel's netfilter selftests under both trackers (T=, TRACKER=)
 #   make CLIPPY=1     build with clippy's lints
 #   make fmt          format the Rust sources
 
@@ -13,7 +14,7 @@ KDIR ?= $(shell $(ROOT)/scripts/kernel.sh debug)
 KMAKE = $(MAKE) -C $(KDIR) M=$(ROOT) LLVM=1 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc CLIPPY_DRIVER=/usr/bin/clippy-driver \
 	BINDGEN=$(or $(shell command -v bindgen),$(HOME)/.cargo/bin/bindgen)
 
-.PHONY: all modules kunit clean check run bench fmt
+.PHONY: all modules kunit clean check run bench kselftest fmt
 
 all modules:
 	+$(KMAKE) $(if $(CLIPPY),CLIPPY=1) modules
@@ -30,6 +31,9 @@ run:
 
 bench:
 	$(ROOT)/scripts/bench.sh
+
+kselftest:
+	$(ROOT)/scripts/kselftest.sh
 
 fmt:
 	rustfmt --config-path $(ROOT)/.rustfmt.toml $(ROOT)/rust_conntrack.rs $(ROOT)/ct/lib.rs

@@ -13,7 +13,7 @@ counters() {
 	for n in client router server; do
 		printf '%-8s' "$n"
 		ip netns exec "$n" cat /proc/net/rust_conntrack_hooks |
-			awk '$3 > 0 || $2 != "FORWARD" { printf " %s/%s=%s", $1, $2, $3 }'
+			awk '{ printf " %s/%s=%s", $1, $2, $3 }'
 		echo
 	done
 }

@@ -13,8 +13,10 @@
 #   -i          deterministic time: one vCPU, guest time counts instructions (-icount shift=0)
 #   -q          quiet: keep the console in the log only
 #
-# The guest runs COMMAND with sh in /rct, with the console as its output. TCG is the
-# accelerator unless a short probe shows that a KVM guest boots on this host.
+# The guest runs COMMAND with bash in /rct, with the console as its output; its root is the
+# host's filesystem, read-only under a tmpfs overlay (qemu/init). TCG is the accelerator unless
+# a short probe shows that a KVM guest boots on this host. One guest runs at a time: a second
+# caller waits for the first.
 set -euo pipefail
 . "$(dirname "$0")/../scripts/env.sh"
 
@@ -37,7 +39,8 @@ shift $((OPTIND - 1))
 [ $# -gt 0 ] || die "no command to run; see the header of $0"
 [ -n "$kdir" ] || kdir=$("$RCT_ROOT/scripts/kernel.sh" debug)
 [ -f "$kdir/arch/x86/boot/bzImage" ] || die "no kernel in $kdir"
-base=$("$RCT_ROOT/qemu/initramfs.sh" "$kdir")
+[ -d "$kdir/modroot/lib/modules" ] || die "no modules in $kdir"
+base=$("$RCT_ROOT/qemu/initramfs.sh")
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
@@ -82,12 +85,15 @@ qemu=(qemu-system-x86_64 -nodefaults -no-user-config -nographic -no-reboot
 	"${accel[@]}" -smp "$cpus" -m "$mem"
 	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$stage/initrd"
 	-append "console=ttyS0 panic=-1 rdinit=/init"
+	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
+	-virtfs "local,path=$(echo "$kdir"/modroot/lib/modules/*),mount_tag=modules,security_model=none,readonly=on"
 	-serial stdio)
 set +e
+lock="$RCT_CACHE/.guest.lock"
 if [ -n "$quiet" ]; then
-	timeout -k 5 "$limit" "${qemu[@]}" < /dev/null > "$log" 2>&1
+	flock "$lock" timeout -k 5 "$limit" "${qemu[@]}" < /dev/null > "$log" 2>&1
 else
-	timeout -k 5 "$limit" "${qemu[@]}" < /dev/null 2>&1 | tee "$log"
+	flock "$lock" timeout -k 5 "$limit" "${qemu[@]}" < /dev/null 2>&1 | tee "$log"
 fi
 set -e
 rc=$(sed -n 's/^RCT-EXIT: \([0-9]*\).*/\1/p' "$log" | tail -n 1)

@@ -3,6 +3,7 @@
 # Builds a test kernel from Debian's linux-source-6.12 and prints its build directory.
 #
 #   scripts/kernel.sh debug|bench
+#   RCT_CONFIG_ONLY=1 scripts/kernel.sh debug|bench   only make and check the .config
 #
 # The build is cached under $RUST_CONNTRACK_CACHE, keyed by the kernel version, the config
 # fragments in qemu/config/ and the toolchain: a changed input builds afresh, an unchanged one is
@@ -11,8 +12,8 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
 flavor=${1:?usage: kernel.sh debug|bench}
-fragments=("$RCT_ROOT/qemu/config/common.config" "$RCT_ROOT/qemu/config/$flavor.config")
-[ -f "${fragments[1]}" ] || die "no config fragment for '$flavor'"
+fragments=("$RCT_ROOT"/qemu/config/{common,netfilter,guest}.config "$RCT_ROOT/qemu/config/$flavor.config")
+[ -f "${fragments[-1]}" ] || die "no config fragment for '$flavor'"
 
 # One kernel build at a time: concurrent callers wait for the build in progress.
 mkdir -p "$RCT_CACHE"
@@ -32,7 +33,8 @@ fi
 key=$( { echo "$version"; cat "${fragments[@]}"; /usr/bin/rustc --version; clang --version | head -1;
 	bindgen --version; } | sha256sum | cut -c1-12)
 out="$RCT_CACHE/build/$flavor-$key"
-if [ -f "$out/.built" ]; then
+[ -z "${RCT_CONFIG_ONLY:-}" ] || out="$RCT_CACHE/build/config-$flavor"
+if [ -z "${RCT_CONFIG_ONLY:-}" ] && [ -f "$out/.built" ]; then
 	echo "$out"
 	exit 0
 fi
@@ -60,6 +62,10 @@ while IFS= read -r line; do
 	fi
 done < <(cat "${fragments[@]}")
 [ $bad = 0 ] || die "the $flavor config does not hold what qemu/config asks for"
+if [ -n "${RCT_CONFIG_ONLY:-}" ]; then
+	echo "$out/.config"
+	exit 0
+fi
 
 kmake -s -j"$(nproc)" bzImage modules
 kmake -s INSTALL_MOD_PATH="$out/modroot" modules_install >/dev/null

@@ -10,6 +10,10 @@ packages=(
 	bc flex bison libelf-dev libssl-dev cpio kmod xz-utils
 	qemu-system-x86 busybox-static
 	iproute2 nftables socat iputils-ping python3 gcc libc6-dev
+	# the guest runs the host's tools: these are the ones the tests use
+	procps util-linux iptables conntrack conntrackd ipvsadm iperf3 tcpdump python3-scapy
+	# C helpers of the upstream selftests, and packetdrill
+	libmnl-dev pkg-config make
 )
 bindgen_version=0.69.5
 

@@ -51,9 +51,12 @@ load() {
 	modprobe rust_conntrack "$@"
 }
 
+# Unloads rust_conntrack if it is loaded; fails if it stays loaded.
 unload() {
-	module_loaded rust_conntrack && rmmod rust_conntrack
-	return 0
+	if module_loaded rust_conntrack; then
+		rmmod rust_conntrack
+	fi
+	! module_loaded rust_conntrack
 }
 
 # Namespaces: NAME... each gets loopback up.
@@ -138,7 +141,9 @@ tcp_ask() { # NS DST PORT SPORT [family]
 
 # Waits until NS listens on PORT (udp or tcp).
 wait_listen() { # NS PROTO PORT
-	wait_for 5 bash -c "ip netns exec $1 netstat -ln | grep -q '^$2.*:$3 '"
+	local flag=-t
+	[ "$2" = udp ] && flag=-u
+	wait_for 5 bash -c "ip netns exec $1 ss -Hln $flag | grep -q ':$3 '"
 }
 
 # Waits up to SECS for COMMAND to succeed.

@@ -15,8 +15,8 @@ mod kunit_tests;
 
 use core::sync::atomic::Ordering::Relaxed;
 use ct::conn::Caches;
-use ct::netns::{CtNet, BUCKETS, MAX};
-use ct::provider::Provider;
+use ct::nf_ct_hook::Provider;
+use ct::state::{CtNet, BUCKETS, MAX};
 use ct::sys::{
     ct_hook::CtHookRegistration, modules::ModuleBlocker, net::PernetRegistration, params,
 };
@@ -78,7 +78,6 @@ impl kernel::Module for RustConntrack {
             ct::sys::sync::rcu_barrier();
             Caches::uninstall(&caches);
         })?;
-        ct::netns::set_ready(true);
         pr_info!(
             "tracking connections: {} buckets, at most {} per namespace\n",
             buckets,
@@ -95,9 +94,7 @@ impl kernel::Module for RustConntrack {
 
 impl Drop for RustConntrack {
     fn drop(&mut self) {
-        // Nothing looks up namespaces any more...
-        ct::netns::set_ready(false);
-        // ...every namespace's hooks go, its table empties and its connections are freed...
+        // Every namespace's hooks go, its table empties and its connections are freed...
         drop(self.pernet.take());
         // ...the last of them after a grace period: wait for those frees.
         ct::sys::sync::rcu_barrier();

@@ -7,17 +7,17 @@
 //! as a `struct nf_conn`. A connection therefore begins with a head laid out exactly as
 //! `struct nf_conn` up to its protocol area, checked at build time against the kernel's own
 //! definition, and keeps the fields those readers use as nf_conntrack keeps them: the reference
-//! count, the zone, both tuples, the status bits, the namespace, no master, a mark of zero and no
+//! count, the zone, both tuples, the status bits, the namespace, no master, the mark and no
 //! extensions. The rest of the head, which only conntrack itself reads in `struct nf_conn`, holds
 //! this module's own data.
 
 use super::proto::ProtoState;
+use super::state::CtNet;
 use super::status::{bits, CtInfo, Dir};
 use super::sys::bindings;
-use super::sys::net::Net;
 use super::sys::skb::Skb;
 use super::sys::slab::KmemCache;
-use super::sys::sync::{LockClass, RcuHead, Refcount, SpinLockBh};
+use super::sys::sync::{self, RcuFree, RcuHead, Refcount, SpinLockBh};
 use super::tuple::{ipproto, Tuple};
 use core::cell::UnsafeCell;
 use core::mem::offset_of;
@@ -31,13 +31,22 @@ use kernel::types::{ARef, AlwaysRefCounted};
 /// One direction of a connection as a hash table holds it: `struct nf_conntrack_tuple_hash`.
 #[repr(C)]
 struct HashNode<A> {
-    /// The next connection in this direction's bucket: see [`Link`]. In place of
+    /// The next connection in this direction's bucket: see [`super::table`]. In place of
     /// `hnnode.next`.
     next: AtomicUsize,
     /// Per-direction data of this module, in place of `hnnode.pprev`, which only nf_conntrack
     /// reads.
     aux: A,
     tuple: Tuple,
+}
+
+/// This module's data in place of `struct nf_conn`'s `nat_bysource`, which only nf_nat reads.
+#[repr(C)]
+struct Own {
+    /// The namespace state the connection belongs to and is counted in.
+    owner: *const CtNet,
+    /// Unused.
+    spare: usize,
 }
 
 /// A tracked connection.
@@ -49,7 +58,9 @@ struct HashNode<A> {
 ///   zero, after an RCU grace period if it was ever in the table.
 /// - The object was allocated from [`Caches::acct`] if `status` has [`bits::ACCT`], from
 ///   [`Caches::plain`] otherwise, and in the first case is the head of a [`ConnAcct`].
-/// - The tuples, `hashes` and `net` do not change after creation.
+/// - `own.owner` is the live state of the namespace `net`, which counts the connection in its
+///   `count` from allocation to freeing and outlives it (it waits for the count to drop).
+/// - The tuples, `hashes`, `net` and `own` do not change after creation.
 /// - `lock` is initialised if the connection is TCP's, the only protocol that changes its
 ///   `proto` state after creation; `proto` is written at creation, then only with `lock` held.
 #[repr(C)]
@@ -66,13 +77,15 @@ pub(crate) struct Conn {
     status: AtomicUsize,
     net: *mut bindings::net,
     #[cfg(CONFIG_NF_NAT)]
-    nat_bysource: [usize; 2],
+    own: Own,
     master: *mut c_void,
     #[cfg(CONFIG_NF_CONNTRACK_MARK)]
-    mark: u32,
+    mark: AtomicU32,
     #[cfg(CONFIG_NF_CONNTRACK_SECMARK)]
     secmark: u32,
     ext: *mut c_void,
+    #[cfg(not(CONFIG_NF_NAT))]
+    own: Own,
     rcu: RcuHead,
 }
 
@@ -89,6 +102,8 @@ same_offset!(zone, zone);
 same_offset!(orig, tuplehash);
 same_offset!(status, status);
 same_offset!(net, ct_net);
+#[cfg(CONFIG_NF_NAT)]
+same_offset!(own, nat_bysource);
 same_offset!(master, master);
 #[cfg(CONFIG_NF_CONNTRACK_MARK)]
 same_offset!(mark, mark);
@@ -102,6 +117,9 @@ const _: () = {
     assert!(
         offset_of!(Conn, reply.tuple) == offset_of!(bindings::nf_conn, tuplehash) + size + tuple
     );
+    #[cfg(CONFIG_NF_NAT)]
+    assert!(core::mem::size_of::<Own>() == core::mem::size_of::<bindings::hlist_node>());
+    #[cfg(CONFIG_NF_NAT)]
     assert!(offset_of!(Conn, rcu) == offset_of!(bindings::nf_conn, proto));
 };
 
@@ -114,10 +132,15 @@ pub(crate) struct ConnAcct {
 }
 
 // SAFETY: Connections are shared between CPUs by design; all shared mutable state is atomic or
-// guarded by `lock`.
+// guarded by `lock`, and the pointers are to objects that outlive the connection.
 unsafe impl Send for Conn {}
 // SAFETY: As above.
 unsafe impl Sync for Conn {}
+
+// SAFETY: nf_conntrack, the only other module that makes connections, cannot be loaded while
+// this one holds the kernel's conntrack hook, so every `struct nf_conntrack` is one of ours, at
+// the start of a `Conn`.
+unsafe impl super::sys::ct_hook::NfConn for Conn {}
 
 // SAFETY: `inc_ref` takes a reference and `dec_ref` drops one, freeing the connection on the
 // last, as the type invariants require.
@@ -138,14 +161,14 @@ unsafe impl AlwaysRefCounted for Conn {
 /// The slab caches connections come from.
 pub(crate) struct Caches {
     /// Connections without counters.
-    plain: KmemCache,
+    plain: KmemCache<Conn>,
     /// Connections with counters.
-    acct: KmemCache,
+    acct: KmemCache<ConnAcct>,
 }
 
 /// Connections freed so far, for tests of when freeing happens.
 #[cfg(kunit)]
-pub(crate) static FREED: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+pub(crate) static FREED: AtomicUsize = AtomicUsize::new(0);
 
 /// The caches, while the module is loaded.
 static CACHES: AtomicPtr<Caches> = AtomicPtr::new(core::ptr::null_mut());
@@ -155,16 +178,14 @@ impl Caches {
     ///
     /// # Safety
     ///
-    /// No other `Caches` may be installed; the returned box must be passed to
-    /// [`Caches::uninstall`] before it is dropped, once every connection is freed.
+    /// No other `Caches` may be installed, and no connection may exist yet: the namespaces'
+    /// state is registered after this. The returned box must be passed to
+    /// [`Caches::uninstall`] once every connection is freed, before it is dropped.
     pub(crate) unsafe fn install() -> Result<KBox<Self>> {
         let caches = KBox::new(
             Self {
-                plain: KmemCache::new(c_str!("rust_conntrack"), core::mem::size_of::<Conn>())?,
-                acct: KmemCache::new(
-                    c_str!("rust_conntrack_acct"),
-                    core::mem::size_of::<ConnAcct>(),
-                )?,
+                plain: KmemCache::new(c_str!("rust_conntrack"))?,
+                acct: KmemCache::new(c_str!("rust_conntrack_acct"))?,
             },
             GFP_KERNEL,
         )?;
@@ -182,17 +203,19 @@ impl Caches {
         );
     }
 
+    /// The installed caches; only connections' allocation and freeing call this.
     fn get() -> &'static Self {
-        // SAFETY: Connections exist only while the caches are installed (`install`'s safety
-        // requirements), and only they call this.
-        unsafe { &*CACHES.load(Ordering::Acquire) }
+        let caches = CACHES.load(Ordering::Acquire);
+        // SAFETY: A connection is only allocated by a namespace's state, and freed before that
+        // state goes. The caches are installed before the namespaces' state is registered and
+        // uninstalled only after it is unregistered and every connection freed (`install`'s
+        // safety requirements), so here they are installed and alive.
+        unsafe { &*caches }
     }
 }
 
 /// What a new connection starts with.
-pub(crate) struct NewConn<'a> {
-    /// The namespace it belongs to.
-    pub(crate) net: &'a Net,
+pub(crate) struct NewConn {
     /// Tuple of the original direction.
     pub(crate) orig: Tuple,
     /// Tuple of the reply direction.
@@ -209,60 +232,106 @@ pub(crate) struct NewConn<'a> {
     pub(crate) acct: bool,
 }
 
+/// A connection's place in its namespace's count (`nf_conntrack_count`): taken before the
+/// connection is made, held by it until it is freed, given back if it is not made.
+pub(crate) struct Counted<'a> {
+    ct: &'a CtNet,
+}
+
+impl<'a> Counted<'a> {
+    /// Takes a place in `ct`. When the namespace is full, connections that are not assured near
+    /// `hash`'s bucket make room; `None` if none can.
+    pub(crate) fn take(ct: &'a CtNet, hash: u32) -> Option<Self> {
+        let count = ct.count.fetch_add(1, Ordering::Relaxed) + 1;
+        let place = Self { ct };
+        let max = ct.max();
+        if max > 0 && count > max {
+            let dropped = ct.table.early_drop(hash);
+            if dropped == 0 {
+                if super::sys::ratelimit::net() {
+                    pr_warn!("nf_conntrack: table full, dropping packet\n");
+                }
+                return None;
+            }
+            for _ in 0..dropped {
+                ct.stats.inc(|s| &s.early_drop);
+            }
+        }
+        Some(place)
+    }
+}
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        self.ct.count.fetch_sub(1, Ordering::Release);
+    }
+}
+
 impl Conn {
-    /// Allocates an unconfirmed connection holding one reference, without sleeping.
-    pub(crate) fn new(n: NewConn<'_>) -> Option<ARef<Self>> {
+    /// Allocates an unconfirmed connection of the namespace `place` counts it in, holding one
+    /// reference, without sleeping.
+    pub(crate) fn new(place: Counted<'_>, n: NewConn) -> Option<ARef<Self>> {
+        let ct = place.ct;
         let caches = Caches::get();
-        let (cache, status) = match n.acct {
-            true => (&caches.acct, n.status | bits::ACCT),
-            false => (&caches.plain, n.status & !bits::ACCT),
+        let conn = Conn {
+            refs: Refcount::new(1),
+            // SAFETY: Initialised below for TCP, the only protocol that takes it (`with_proto`).
+            lock: unsafe { SpinLockBh::uninit() },
+            timeout: AtomicU32::new(n.timeout),
+            #[cfg(CONFIG_NF_CONNTRACK_ZONES)]
+            zone: bindings::nf_conntrack_zone {
+                id: 0,
+                flags: 0,
+                dir: bindings::NF_CT_DEFAULT_ZONE_DIR,
+            },
+            orig: HashNode {
+                next: AtomicUsize::new(0),
+                aux: UnsafeCell::new(n.proto),
+                tuple: n.orig.with_dir(0),
+            },
+            reply: HashNode {
+                next: AtomicUsize::new(0),
+                aux: n.hashes,
+                tuple: n.reply.with_dir(1),
+            },
+            status: AtomicUsize::new(if n.acct {
+                n.status | bits::ACCT
+            } else {
+                n.status & !bits::ACCT
+            }),
+            net: ct.net().as_ptr(),
+            own: Own {
+                owner: ct,
+                spare: 0,
+            },
+            master: core::ptr::null_mut(),
+            #[cfg(CONFIG_NF_CONNTRACK_MARK)]
+            mark: AtomicU32::new(0),
+            #[cfg(CONFIG_NF_CONNTRACK_SECMARK)]
+            secmark: 0,
+            ext: core::ptr::null_mut(),
+            rcu: RcuHead::new(),
         };
-        let ptr = cache.alloc_atomic()?.cast::<Conn>();
-        // SAFETY: `ptr` is a fresh allocation of the size of a `Conn`, or of a `ConnAcct` when
-        // accounting; nothing else can see it yet. The lock is initialised for TCP, the only
-        // protocol that takes it (`with_proto`).
-        unsafe {
-            ptr.as_ptr().write(Conn {
-                refs: core::mem::zeroed(),
-                lock: SpinLockBh::uninit(),
-                timeout: AtomicU32::new(n.timeout),
-                #[cfg(CONFIG_NF_CONNTRACK_ZONES)]
-                zone: bindings::nf_conntrack_zone {
-                    id: 0,
-                    flags: 0,
-                    dir: bindings::NF_CT_DEFAULT_ZONE_DIR,
-                },
-                orig: HashNode {
-                    next: AtomicUsize::new(0),
-                    aux: UnsafeCell::new(n.proto),
-                    tuple: n.orig.with_dir(0),
-                },
-                reply: HashNode {
-                    next: AtomicUsize::new(0),
-                    aux: n.hashes,
-                    tuple: n.reply.with_dir(1),
-                },
-                status: AtomicUsize::new(status),
-                net: n.net.as_ptr(),
-                #[cfg(CONFIG_NF_NAT)]
-                nat_bysource: [0; 2],
-                master: core::ptr::null_mut(),
-                #[cfg(CONFIG_NF_CONNTRACK_MARK)]
-                mark: 0,
-                #[cfg(CONFIG_NF_CONNTRACK_SECMARK)]
-                secmark: 0,
-                ext: core::ptr::null_mut(),
-                rcu: core::mem::zeroed(),
-            });
-            let conn = ptr.as_ref();
-            if conn.is_tcp() {
-                conn.lock.init(LockClass::Conn);
-            }
-            if n.acct {
-                let acct = ptr.cast::<ConnAcct>().as_ptr();
-                (&raw mut (*acct).counters).write(core::mem::zeroed());
-            }
-            conn.refs.set(1);
+        let ptr = if n.acct {
+            let counters = Default::default();
+            // CAST: A `ConnAcct` starts with its `Conn`.
+            caches
+                .acct
+                .alloc_atomic(ConnAcct { conn, counters })?
+                .cast::<Conn>()
+        } else {
+            caches.plain.alloc_atomic(conn)?
+        };
+        // INVARIANT: The connection holds the place in its namespace's count from now on.
+        core::mem::forget(place);
+        // SAFETY: The object is initialised and no other thread can see it yet.
+        let conn = unsafe { ptr.as_ref() };
+        if conn.is_tcp() {
+            // SAFETY: Once, before any use; the connection does not move.
+            unsafe {
+                conn.lock
+                    .init(c_str!("rust_conntrack conn"), kernel::static_lock_class!())
+            };
         }
         // INVARIANT: One reference, the one returned; allocated from the cache `status` names.
         // SAFETY: The object is initialised and the reference is handed over.
@@ -286,42 +355,40 @@ impl Conn {
     /// `obj` must be a connection whose reference count has dropped to zero.
     pub(crate) unsafe fn destroy(obj: NonNull<Self>) {
         // SAFETY: No references are left, but the memory is still valid.
-        let conn = unsafe { obj.as_ref() };
-        if conn.status() & bits::CONFIRMED != 0 {
-            // SAFETY: The head is unused; RCU readers that found the connection in the table
-            // may still read it until `free_rcu` runs.
-            unsafe { conn.rcu.call(free_rcu) };
+        let confirmed = unsafe { obj.as_ref() }.status() & bits::CONFIRMED != 0;
+        if confirmed {
+            // SAFETY: Unlinked from the table with its last reference: only RCU readers that
+            // found it before may still read it, and the head was never queued.
+            unsafe { sync::defer_free(obj) };
         } else {
             // SAFETY: Never in the table: no reader but the last reference holder saw it.
             unsafe { Self::free(obj) };
         }
     }
 
-    /// Frees the memory, then tells the namespace, whose teardown waits until its connections
-    /// are gone: that must come last.
+    /// Frees the memory, then gives its place in the namespace's count back: the namespace's
+    /// teardown waits for the count, so that must come last.
     ///
     /// # Safety
     ///
     /// `obj` must be unreferenced and unreachable.
     unsafe fn free(obj: NonNull<Self>) {
         // SAFETY: The memory is still valid.
-        let net = unsafe { obj.as_ref() }.net;
-        // SAFETY: As the function's safety requirements; the cache is the one `status` names
-        // (type invariants).
-        unsafe {
-            let caches = Caches::get();
-            let cache = if obj.as_ref().status() & bits::ACCT != 0 {
-                &caches.acct
-            } else {
-                &caches.plain
-            };
-            cache.free(obj.cast());
+        let (owner, status) = unsafe { (obj.as_ref().own.owner, obj.as_ref().status()) };
+        let caches = Caches::get();
+        if status & bits::ACCT != 0 {
+            // SAFETY: With `ACCT` the object is the head of a `ConnAcct` from that cache (type
+            // invariants); nothing uses it any more.
+            unsafe { caches.acct.free(obj.cast()) };
+        } else {
+            // SAFETY: As above, a plain connection.
+            unsafe { caches.plain.free(obj) };
         }
         #[cfg(kunit)]
         FREED.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: The connection just freed was of `net` and counted there; the namespace is
-        // alive until that count drops.
-        unsafe { super::netns::released(Net::from_raw(net)) };
+        // SAFETY: The owner counted the connection and waits for its count to drop before it
+        // goes (type invariants).
+        unsafe { &*owner }.count.fetch_sub(1, Ordering::Release);
     }
 
     /// The pointer stored in `skb->_nfct`.
@@ -352,10 +419,11 @@ impl Conn {
         self.reply.aux[dir.index()]
     }
 
-    /// The namespace of the connection.
-    pub(crate) fn net(&self) -> &Net {
-        // SAFETY: The namespace outlives its connections.
-        unsafe { Net::from_raw(self.net) }
+    /// The namespace state the connection belongs to.
+    #[inline]
+    pub(crate) fn owner(&self) -> &CtNet {
+        // SAFETY: The owner outlives its connections (type invariants).
+        unsafe { &*self.own.owner }
     }
 
     /// The status bits.
@@ -441,16 +509,13 @@ impl Conn {
     }
 }
 
-/// Frees a connection once RCU readers are done with it.
-///
-/// # Safety
-///
-/// `head` must be the `rcu` field of a connection queued by [`Conn::destroy`].
-unsafe extern "C" fn free_rcu(head: *mut bindings::callback_head) {
-    // SAFETY: `head` is the `rcu` field of a connection queued by `destroy`, now unreachable.
-    unsafe {
-        let conn = head.cast::<u8>().sub(offset_of!(Conn, rcu)).cast::<Conn>();
-        Conn::free(NonNull::new_unchecked(conn));
+// SAFETY: `rcu` is the connection's head.
+unsafe impl RcuFree for Conn {
+    const RCU_HEAD: usize = offset_of!(Conn, rcu);
+
+    unsafe fn rcu_free(this: NonNull<Self>) {
+        // SAFETY: Queued by `destroy` with no reference left; now no reader sees it either.
+        unsafe { Conn::free(this) };
     }
 }
 

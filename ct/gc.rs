@@ -2,31 +2,25 @@
 
 //! The garbage collector: a work item per namespace that removes expired connections.
 
-use super::netns::CtNet;
+use super::state::CtNet;
 use super::status::{bits, Dir};
-use super::sys::bindings;
 use super::sys::sync::RcuGuard;
 use super::sys::time::{self, HZ};
-use super::sys::work::{self, DelayedWork};
+use super::sys::work::{self, DelayedWorkItem};
 
 /// Longest a run goes on before yielding, in jiffies (10 ms, at least one jiffy).
 const BUDGET: u32 = if HZ >= 100 { HZ / 100 } else { 1 };
 /// A run that removes more entries than this yields at once, to let others run.
 const EXPIRED_MAX: u32 = 64000 / HZ;
 
-/// The work function.
-///
-/// # Safety
-///
-/// `work` must be the work item of a live [`CtNet`].
-pub(crate) unsafe extern "C" fn run(work: *mut bindings::work_struct) {
-    // SAFETY: By the function's safety requirements.
-    let dw = unsafe { DelayedWork::from_work(work) };
-    // SAFETY: `dw` is the `gc_work` field of a live `CtNet`.
-    let ct = unsafe { &*kernel::container_of!(dw, CtNet, gc_work) };
-    // SAFETY: Only this function touches `gc`, and a work item never runs concurrently with
-    // itself.
-    let pacer = unsafe { &mut *ct.gc.get() };
+impl DelayedWorkItem for CtNet {
+    /// One run of the collector.
+    fn run(ct: &CtNet) {
+        run(ct, &mut ct.gc.lock());
+    }
+}
+
+fn run(ct: &CtNet, pacer: &mut super::pacer::GcPacer) {
     let table = &ct.table;
     let now = time::now();
     let deadline = now.wrapping_add(BUDGET);

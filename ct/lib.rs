@@ -7,8 +7,6 @@
 //! runs. Only the parts that need no kernel are built.
 
 #![no_std]
-// The kernel module, not this crate, is the user of most items.
-#![allow(dead_code)]
 
 #[cfg(test)]
 extern crate std;

@@ -22,11 +22,13 @@ pub(crate) mod gc;
 #[cfg(MODULE)]
 pub(crate) mod netns;
 #[cfg(MODULE)]
+pub(crate) mod nf_ct_hook;
+#[cfg(MODULE)]
 pub(crate) mod pipeline;
 #[cfg(MODULE)]
 pub(crate) mod procfs;
 #[cfg(MODULE)]
-pub(crate) mod provider;
+pub(crate) mod state;
 #[cfg(MODULE)]
 pub(crate) mod sys;
 #[cfg(MODULE)]

@@ -3,12 +3,11 @@
 //! The packet path: tracking at PRE_ROUTING and LOCAL_OUT (as `nf_conntrack_in()`), confirming
 //! at POST_ROUTING and LOCAL_IN (as `nf_conntrack_confirm()`).
 
-use super::conn::{Conn, NewConn};
-use super::format::Stats;
+use super::conn::{Conn, Counted, NewConn};
 use super::hash::HashKey;
-use super::netns::{CtNet, HookCounts, MAX};
 use super::packet::{is_ipv4_fragment, parse, Invalid, Parsed};
 use super::proto::{self, Decision, ProtoState, Seen};
+use super::state::CtNet;
 use super::status::{bits, CtInfo, Dir};
 use super::sys::netfilter::{Hook, HookHandler, HookState, Verdict};
 use super::sys::skb::Skb;
@@ -16,9 +15,7 @@ use super::sys::sync::Rcu;
 use super::sys::time;
 use super::table::InsertError;
 use super::tuple::{ipproto, Tuple, L3};
-use core::mem::offset_of;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
-use kernel::prelude::*;
 use kernel::types::ARef;
 
 /// The key of every table's hash, drawn when the module loads.
@@ -39,12 +36,6 @@ pub(crate) fn hash(t: &Tuple) -> u32 {
     HashKey([HASH_KEY[0].load(Relaxed), HASH_KEY[1].load(Relaxed)]).hash(t)
 }
 
-macro_rules! stat {
-    ($ct:expr, $field:ident) => {
-        $ct.stat(offset_of!(Stats, $field))
-    };
-}
-
 /// Whether a clash of two new connections of protocol `proto` may be resolved by keeping the
 /// first: for protocols without state of their own, as nf_conntrack.
 fn allows_clash(proto: u8) -> bool {
@@ -57,235 +48,206 @@ impl HookHandler for CtNet {
             return Verdict::Accept;
         }
         let (l3, hook) = (state.l3(), state.hook());
-        self.hooks_seen.inc(HookCounts::offset(l3, hook));
+        self.hooks_seen.inc(|c| c.at(l3, hook));
         match hook {
-            Hook::PreRouting | Hook::LocalOut => self.track(l3, hook, skb, state.rcu()),
-            Hook::PostRouting | Hook::LocalIn => confirm(skb, Some(self)),
+            Hook::PreRouting | Hook::LocalOut => track(self, l3, hook, skb, state.rcu()),
+            Hook::PostRouting | Hook::LocalIn => confirm(skb),
             Hook::Forward => Verdict::Accept,
         }
     }
 }
 
-impl CtNet {
-    /// Tracks one packet entering the stack or leaving this host.
-    pub(crate) fn track(&self, l3: L3, hook: Hook, skb: &mut Skb, rcu: &Rcu) -> Verdict {
-        // A packet looped back carries its connection already; one marked untracked stays so.
-        if skb.nfct() != 0 {
-            return Verdict::Accept;
+/// Tracks one packet entering the stack or leaving this host.
+pub(crate) fn track(ct: &CtNet, l3: L3, hook: Hook, skb: &mut Skb, rcu: &Rcu) -> Verdict {
+    // A packet looped back carries its connection already; one marked untracked stays so.
+    if skb.nfct() != 0 {
+        return Verdict::Accept;
+    }
+    let pkt = skb.network(hook, l3);
+    // As nf_conntrack: an IPv4 fragment leaving this host (a socket asked not to defragment)
+    // passes untracked.
+    if hook == Hook::LocalOut && l3 == L3::Ipv4 && is_ipv4_fragment(&pkt) {
+        return Verdict::Accept;
+    }
+    let verify = hook == Hook::PreRouting && ct.checksum.load(Relaxed) != 0;
+    match parse(&pkt, l3, verify) {
+        Ok(Parsed::Flow {
+            tuple, tcp_flags, ..
+        }) => track_flow(ct, skb, &tuple, tcp_flags, rcu),
+        Ok(Parsed::Error { quoted, dst }) => {
+            track_error(ct, skb, &quoted, &dst, rcu);
+            Verdict::Accept
         }
-        let pkt = skb.network(hook, l3);
-        // As nf_conntrack: an IPv4 fragment leaving this host (a socket asked not to
-        // defragment) passes untracked.
-        if hook == Hook::LocalOut && l3 == L3::Ipv4 && is_ipv4_fragment(&pkt) {
-            return Verdict::Accept;
+        Ok(Parsed::Untracked) => {
+            skb.set_nfct(CtInfo::Untracked as usize);
+            Verdict::Accept
         }
-        let verify = hook == Hook::PreRouting && self.checksum.load(Relaxed) != 0;
-        match parse(&pkt, l3, verify) {
-            Ok(Parsed::Flow {
-                tuple, tcp_flags, ..
-            }) => self.track_flow(skb, &tuple, tcp_flags, rcu),
-            Ok(Parsed::Error { quoted, dst }) => {
-                self.track_error(skb, &quoted, &dst, rcu);
-                Verdict::Accept
-            }
-            Ok(Parsed::Untracked) => {
-                skb.set_nfct(CtInfo::Untracked as usize);
-                Verdict::Accept
-            }
-            Err(Invalid::Icmp) => {
-                stat!(self, error);
-                Verdict::Accept
-            }
-            Err(_) => {
-                stat!(self, invalid);
-                Verdict::Accept
-            }
+        Err(Invalid::Icmp) => {
+            ct.stats.inc(|s| &s.error);
+            Verdict::Accept
+        }
+        Err(_) => {
+            ct.stats.inc(|s| &s.invalid);
+            Verdict::Accept
         }
     }
+}
 
-    fn track_flow(&self, skb: &mut Skb, tuple: &Tuple, tcp_flags: u8, rcu: &Rcu) -> Verdict {
-        let now = time::now();
-        let hash = hash(tuple);
-        let Some((conn, dir)) = self.table.find(tuple, hash, now, rcu) else {
-            return self.track_new(skb, tuple, tcp_flags, hash, now);
-        };
-        let status = conn.status();
-        let seen = Seen {
-            proto: tuple.proto(),
-            orig_icmp_type: conn.tuple(Dir::Original).icmp_type(),
-            tcp_flags,
-            dir,
-            confirmed: status & bits::CONFIRMED != 0,
-            status,
-            now,
-            hz: time::HZ,
-        };
-        let mut set = 0;
-        match conn.with_proto(|state| proto::track(&seen, state, &self.timeouts)) {
-            Decision::Accept { timeout, assure } => {
-                conn.set_timeout(now.wrapping_add(timeout));
-                conn.account(dir, skb.len());
-                if assure {
-                    set |= bits::ASSURED;
-                }
-            }
-            Decision::Ignore => {}
-            Decision::Close => {
-                conn.account(dir, skb.len());
-                self.table.kill(&conn);
-            }
-            Decision::Invalid => {
-                stat!(self, invalid);
-                return Verdict::Accept;
-            }
-            Decision::Reopen => {
-                // The old connection closed: this packet starts its successor.
-                self.table.kill(&conn);
-                drop(conn);
-                return self.track_new(skb, tuple, tcp_flags, hash, now);
+fn track_flow(ct: &CtNet, skb: &mut Skb, tuple: &Tuple, tcp_flags: u8, rcu: &Rcu) -> Verdict {
+    let now = time::now();
+    let hash = hash(tuple);
+    let Some((conn, dir)) = ct.table.find(tuple, hash, now, rcu) else {
+        return track_new(ct, skb, tuple, tcp_flags, hash, now);
+    };
+    let status = conn.status();
+    let seen = Seen {
+        proto: tuple.proto(),
+        orig_icmp_type: conn.tuple(Dir::Original).icmp_type(),
+        tcp_flags,
+        dir,
+        confirmed: status & bits::CONFIRMED != 0,
+        status,
+        now,
+        hz: time::HZ,
+    };
+    let mut set = 0;
+    match conn.with_proto(|state| proto::track(&seen, state, &ct.timeouts)) {
+        Decision::Accept { timeout, assure } => {
+            conn.set_timeout(now.wrapping_add(timeout));
+            conn.account(dir, skb.len());
+            if assure {
+                set |= bits::ASSURED;
             }
         }
-        if dir == Dir::Reply && status & bits::SEEN_REPLY == 0 {
-            set |= bits::SEEN_REPLY;
+        Decision::Ignore => {}
+        Decision::Close => {
+            conn.account(dir, skb.len());
+            ct.table.kill(&conn);
         }
-        if set != 0 {
-            conn.set_status(set);
+        Decision::Invalid => {
+            ct.stats.inc(|s| &s.invalid);
+            return Verdict::Accept;
         }
-        Conn::attach(skb, conn, CtInfo::of_packet(dir, status));
-        Verdict::Accept
+        Decision::Reopen => {
+            // The old connection closed: this packet starts its successor.
+            ct.table.kill(&conn);
+            drop(conn);
+            return track_new(ct, skb, tuple, tcp_flags, hash, now);
+        }
     }
+    if dir == Dir::Reply && status & bits::SEEN_REPLY == 0 {
+        set |= bits::SEEN_REPLY;
+    }
+    if set != 0 {
+        conn.set_status(set);
+    }
+    Conn::attach(skb, conn, CtInfo::of_packet(dir, status));
+    Verdict::Accept
+}
 
-    /// The first packet of a connection: a new, unconfirmed entry travels with the packet until
-    /// the confirm hook puts it in the table.
-    fn track_new(
-        &self,
-        skb: &mut Skb,
-        tuple: &Tuple,
-        tcp_flags: u8,
-        hash: u32,
-        now: u32,
-    ) -> Verdict {
-        let Some(reply) = tuple.invert() else {
-            stat!(self, invalid);
-            return Verdict::Accept;
-        };
-        let mut state = ProtoState::default();
-        let seen = Seen {
-            proto: tuple.proto(),
-            orig_icmp_type: tuple.icmp_type(),
-            tcp_flags,
-            dir: Dir::Original,
-            confirmed: false,
-            status: 0,
-            now,
-            hz: time::HZ,
-        };
-        let Decision::Accept { timeout, assure } = proto::track(&seen, &mut state, &self.timeouts)
-        else {
-            stat!(self, invalid);
-            return Verdict::Accept;
-        };
-        let conn = self.create(NewConn {
-            net: self.net(),
+/// The first packet of a connection: a new, unconfirmed entry travels with the packet until the
+/// confirm hook puts it in the table.
+fn track_new(
+    ct: &CtNet,
+    skb: &mut Skb,
+    tuple: &Tuple,
+    tcp_flags: u8,
+    hash: u32,
+    now: u32,
+) -> Verdict {
+    let Some(reply) = tuple.invert() else {
+        ct.stats.inc(|s| &s.invalid);
+        return Verdict::Accept;
+    };
+    let mut state = ProtoState::default();
+    let seen = Seen {
+        proto: tuple.proto(),
+        orig_icmp_type: tuple.icmp_type(),
+        tcp_flags,
+        dir: Dir::Original,
+        confirmed: false,
+        status: 0,
+        now,
+        hz: time::HZ,
+    };
+    let Decision::Accept { timeout, assure } = proto::track(&seen, &mut state, &ct.timeouts) else {
+        ct.stats.inc(|s| &s.invalid);
+        return Verdict::Accept;
+    };
+    let conn = create(
+        ct,
+        NewConn {
             orig: *tuple,
             reply,
             hashes: [hash, self::hash(&reply)],
             proto: state,
             timeout,
             status: if assure { bits::ASSURED } else { 0 },
-            acct: self.acct.load(Relaxed) != 0,
-        });
-        let Some(conn) = conn else {
-            stat!(self, drop);
-            return Verdict::Drop;
-        };
-        conn.account(Dir::Original, skb.len());
-        Conn::attach(skb, conn, CtInfo::New);
-        Verdict::Accept
-    }
+            acct: ct.acct.load(Relaxed) != 0,
+        },
+    );
+    let Some(conn) = conn else {
+        ct.stats.inc(|s| &s.drop);
+        return Verdict::Drop;
+    };
+    conn.account(Dir::Original, skb.len());
+    Conn::attach(skb, conn, CtInfo::New);
+    Verdict::Accept
+}
 
-    /// Creates an unconfirmed connection, making room for it if the namespace is full; `None`
-    /// if there is none to make, or no memory.
-    pub(crate) fn create(&self, n: NewConn<'_>) -> Option<ARef<Conn>> {
-        let hash = n.hashes[0];
-        let count = self.count.fetch_add(1, Relaxed) + 1;
-        let max = MAX.load(Relaxed);
-        if max > 0 && count > max {
-            let dropped = self.table.early_drop(hash);
-            if dropped == 0 {
-                self.count.fetch_sub(1, Relaxed);
-                if super::sys::ratelimit::net() {
-                    pr_warn!("nf_conntrack: table full, dropping packet\n");
-                }
-                return None;
-            }
-            for _ in 0..dropped {
-                stat!(self, early_drop);
-            }
-        }
-        let conn = Conn::new(n);
-        if conn.is_none() {
-            self.count.fetch_sub(1, Relaxed);
-        }
-        conn
-    }
+/// Creates an unconfirmed connection in `ct`, making room for it if the namespace is full;
+/// `None` if there is none to make, or no memory.
+pub(crate) fn create(ct: &CtNet, n: NewConn) -> Option<ARef<Conn>> {
+    Conn::new(Counted::take(ct, n.hashes[0])?, n)
+}
 
-    /// An ICMP error: relates it to the connection of the packet it quotes.
-    fn track_error(&self, skb: &mut Skb, quoted: &Tuple, dst: &[u8; 16], rcu: &Rcu) {
-        // The quoted packet went the other way: its connection has the inverse tuple.
-        let Some(inner) = quoted.invert() else {
-            stat!(self, error);
-            return;
-        };
-        match self.table.find(&inner, hash(&inner), time::now(), rcu) {
-            Some((conn, dir)) if conn.tuple(dir).dst() == dst => {
-                Conn::attach(skb, conn, CtInfo::related(dir))
-            }
-            _ => stat!(self, error),
+/// An ICMP error: relates it to the connection of the packet it quotes.
+fn track_error(ct: &CtNet, skb: &mut Skb, quoted: &Tuple, dst: &[u8; 16], rcu: &Rcu) {
+    // The quoted packet went the other way: its connection has the inverse tuple.
+    let Some(inner) = quoted.invert() else {
+        ct.stats.inc(|s| &s.error);
+        return;
+    };
+    match ct.table.find(&inner, hash(&inner), time::now(), rcu) {
+        Some((conn, dir)) if conn.tuple(dir).dst() == dst => {
+            Conn::attach(skb, conn, CtInfo::related(dir))
         }
+        _ => ct.stats.inc(|s| &s.error),
     }
 }
 
-/// Puts the packet's new connection in its table; `here` is the state of the namespace of the
-/// hook, if the caller is one.
-pub(crate) fn confirm(skb: &mut Skb, here: Option<&CtNet>) -> Verdict {
+/// Puts the packet's new connection in its namespace's table: the namespace it was made in,
+/// which the packet may have left since.
+pub(crate) fn confirm(skb: &mut Skb) -> Verdict {
     let Some((conn, ctinfo)) = Conn::of_skb(skb) else {
         return Verdict::Accept;
     };
     if conn.status() & bits::CONFIRMED != 0 || ctinfo.dir() != Dir::Original {
         return Verdict::Accept;
     }
-    // The connection's own namespace: a packet may have crossed into another without leaving
-    // its connection behind.
-    let ct = match here {
-        Some(ct) if core::ptr::eq(ct.net(), conn.net()) => ct,
-        _ => match CtNet::of_conn(conn) {
-            Some(ct) => ct,
-            None => return Verdict::Drop,
-        },
-    };
+    let ct = conn.owner();
     match ct.table.insert(conn, time::now()) {
         Ok(()) | Err(InsertError::Confirmed) => Verdict::Accept,
         Err(InsertError::Clash(winner)) if allows_clash(conn.tuple(Dir::Original).proto()) => {
             // Two packets raced to create the same connection: the later one joins the first,
             // bringing its count along.
-            stat!(ct, clash_resolve);
+            ct.stats.inc(|s| &s.clash_resolve);
             winner.account(ctinfo.dir(), skb.len());
             Conn::attach(skb, winner, ctinfo);
             Verdict::Accept
         }
         Err(InsertError::Clash(_)) => {
-            stat!(ct, drop);
-            stat!(ct, insert_failed);
+            ct.stats.inc(|s| &s.drop);
+            ct.stats.inc(|s| &s.insert_failed);
             Verdict::Drop
         }
         Err(InsertError::ChainTooLong) => {
-            stat!(ct, chaintoolong);
-            stat!(ct, insert_failed);
+            ct.stats.inc(|s| &s.chaintoolong);
+            ct.stats.inc(|s| &s.insert_failed);
             Verdict::Drop
         }
-        Err(InsertError::Dying) => {
-            stat!(ct, insert_failed);
+        Err(InsertError::Dying | InsertError::Foreign) => {
+            ct.stats.inc(|s| &s.insert_failed);
             Verdict::Drop
         }
     }

@@ -4,48 +4,31 @@
 
 use super::conn::Conn;
 use super::format::{self, Counter, Entry};
-use super::netns::CtNet;
+use super::state::CtNet;
 use super::status::{bits, Dir};
-use super::sys::net::Net;
+use super::sys::net::Registrar;
 use super::sys::netfilter::Hook;
-use super::sys::proc::{ProcDir, ProcEntry, SeqSingle, SeqTable, SeqWriter};
+use super::sys::proc::{ProcDir, SeqSingle, SeqTable, SeqWriter};
 use super::sys::sync::Rcu;
 use super::sys::time::{self, HZ};
 use super::tuple::{ipproto, L3};
 use core::fmt::{self, Write};
 use core::sync::atomic::Ordering;
 use kernel::c_str;
-use kernel::init::Zeroable;
 use kernel::prelude::*;
 
-/// Creates the files of `net`.
-pub(crate) fn create(net: &Net) -> Result<KVec<ProcEntry>> {
-    let mut files = KVec::with_capacity(3, GFP_KERNEL)?;
-    files.push(
-        ProcEntry::table::<Connections>(net, ProcDir::Net, c_str!("nf_conntrack"), 0o440)?
-            .owned_by_namespace_root(net),
-        GFP_KERNEL,
-    )?;
-    files.push(
-        ProcEntry::single::<Statistics>(net, ProcDir::Stat, c_str!("nf_conntrack"), 0o444)?,
-        GFP_KERNEL,
-    )?;
-    files.push(
-        ProcEntry::single::<HookCounters>(
-            net,
-            ProcDir::Net,
-            c_str!("rust_conntrack_hooks"),
-            0o444,
-        )?,
-        GFP_KERNEL,
-    )?;
-    Ok(files)
+/// Creates the files of a namespace.
+pub(crate) fn create(reg: &mut Registrar<'_, CtNet>) -> Result {
+    reg.proc_table::<Connections>(ProcDir::Net, c_str!("nf_conntrack"), 0o440, true)?;
+    reg.proc_single::<Statistics>(ProcDir::Stat, c_str!("nf_conntrack"), 0o444)?;
+    reg.proc_single::<HookCounters>(ProcDir::Net, c_str!("rust_conntrack_hooks"), 0o444)
 }
 
 /// The connection list, one line per connection, in nf_conntrack's format.
 struct Connections;
 
 /// A reader's place: the `index`-th original-direction node of `bucket`, which is record `pos`.
+#[derive(Zeroable)]
 struct Cursor {
     pos: u64,
     bucket: usize,
@@ -54,34 +37,20 @@ struct Cursor {
     placed: bool,
 }
 
-// SAFETY: All-zero is a valid cursor: not placed.
-unsafe impl Zeroable for Cursor {}
-
-/// The state of the namespace a file is read in.
-fn ct(net: &Net) -> Option<&CtNet> {
-    // SAFETY: The files are created by the namespace's state and removed before it goes.
-    unsafe { net.state::<CtNet>() }
-}
-
-fn table(net: &Net) -> Option<&super::table::Table> {
-    ct(net).map(|ct| &ct.table)
-}
-
 impl Connections {
     /// The connection at the cursor, if the cursor is on one.
-    fn at<'a>(c: &Cursor, net: &'a Net, rcu: &'a Rcu) -> Option<&'a Conn> {
-        let t = table(net)?;
-        t.walk(c.bucket, rcu)
+    fn at<'a>(c: &Cursor, ct: &'a CtNet, rcu: &'a Rcu) -> Option<&'a Conn> {
+        ct.table
+            .walk(c.bucket, rcu)
             .filter(|(_, d)| *d == Dir::Original)
             .nth(c.index)
             .map(|(conn, _)| conn)
     }
 
     /// Moves to the next connection at or after the cursor's place.
-    fn settle(c: &mut Cursor, net: &Net, rcu: &Rcu) -> bool {
-        let Some(t) = table(net) else { return false };
-        while c.bucket < t.size() {
-            if Self::at(c, net, rcu).is_some() {
+    fn settle(c: &mut Cursor, ct: &CtNet, rcu: &Rcu) -> bool {
+        while c.bucket < ct.table.size() {
+            if Self::at(c, ct, rcu).is_some() {
                 return true;
             }
             c.bucket += 1;
@@ -92,9 +61,10 @@ impl Connections {
 }
 
 impl SeqTable for Connections {
+    type State = CtNet;
     type Cursor = Cursor;
 
-    fn seek(c: &mut Cursor, net: &Net, pos: u64, rcu: &Rcu) -> bool {
+    fn seek(c: &mut Cursor, ct: &CtNet, pos: u64, rcu: &Rcu) -> bool {
         // Reads carry on where the previous one stopped; any other position is counted out
         // from the start.
         if !c.placed || c.pos != pos {
@@ -104,27 +74,27 @@ impl SeqTable for Connections {
                 index: 0,
                 placed: true,
             };
-            if !Self::settle(c, net, rcu) {
+            if !Self::settle(c, ct, rcu) {
                 return false;
             }
             while c.pos < pos {
-                if !Self::next(c, net, rcu) {
+                if !Self::next(c, ct, rcu) {
                     return false;
                 }
             }
             return true;
         }
-        Self::settle(c, net, rcu)
+        Self::settle(c, ct, rcu)
     }
 
-    fn next(c: &mut Cursor, net: &Net, rcu: &Rcu) -> bool {
+    fn next(c: &mut Cursor, ct: &CtNet, rcu: &Rcu) -> bool {
         c.index += 1;
         c.pos += 1;
-        Self::settle(c, net, rcu)
+        Self::settle(c, ct, rcu)
     }
 
-    fn show(c: &mut Cursor, net: &Net, rcu: &Rcu, out: &mut SeqWriter<'_>) -> fmt::Result {
-        let (Some(ct), Some(conn)) = (ct(net), Self::at(c, net, rcu)) else {
+    fn show(c: &mut Cursor, ct: &CtNet, rcu: &Rcu, out: &mut SeqWriter<'_>) -> fmt::Result {
+        let Some(conn) = Self::at(c, ct, rcu) else {
             return Ok(());
         };
         let Some(conn) = conn.try_get() else {
@@ -199,10 +169,9 @@ impl Write for LineBuf {
 struct Statistics;
 
 impl SeqSingle for Statistics {
-    fn show(net: &Net, out: &mut SeqWriter<'_>) -> fmt::Result {
-        let Some(ct) = ct(net) else {
-            return Ok(());
-        };
+    type State = CtNet;
+
+    fn show(ct: &CtNet, out: &mut SeqWriter<'_>) -> fmt::Result {
         out.write_str(format::STATS_HEADER)?;
         let entries = ct.count.load(Ordering::Relaxed).max(0) as u32;
         for s in ct.stats.each() {
@@ -212,17 +181,22 @@ impl SeqSingle for Statistics {
     }
 }
 
-/// Packets seen at each hook in this namespace: `<family> <hook> <packets>` per line.
+/// Packets seen at each hook conntrack runs at in this namespace: `<family> <hook> <packets>`
+/// per line.
 struct HookCounters;
 
 impl SeqSingle for HookCounters {
-    fn show(net: &Net, out: &mut SeqWriter<'_>) -> fmt::Result {
-        let Some(ct) = ct(net) else {
-            return Ok(());
-        };
-        for (row, l3) in [L3::Ipv4, L3::Ipv6].into_iter().enumerate() {
-            for hook in Hook::ALL {
-                let n = ct.hooks_seen.sum(|c| c.0[row][hook as usize]);
+    type State = CtNet;
+
+    fn show(ct: &CtNet, out: &mut SeqWriter<'_>) -> fmt::Result {
+        for l3 in [L3::Ipv4, L3::Ipv6] {
+            for hook in [
+                Hook::PreRouting,
+                Hook::LocalIn,
+                Hook::LocalOut,
+                Hook::PostRouting,
+            ] {
+                let n = ct.hooks_seen.sum(|c| *c.at(l3, hook));
                 writeln!(out, "{} {} {}", l3.name(), hook.name(), n)?;
             }
         }

@@ -8,9 +8,9 @@
 //! namespace may hold that many connections; as in nf_conntrack, only the initial namespace
 //! may change it. The table size is fixed at load time (the `hashsize` parameter).
 
-use super::netns::{CtNet, BUCKETS, MAX};
+use super::state::{CtNet, BUCKETS, MAX};
 use super::sys::net::Net;
-use super::sys::sysctl::{Entry, Kind};
+use super::sys::sysctl::Entry;
 use super::sys::time::HZ;
 use core::sync::atomic::{AtomicI32, AtomicU8};
 use kernel::c_str;
@@ -20,30 +20,20 @@ use kernel::str::CStr;
 /// Longest timeout, in seconds, that fits the jiffies clock.
 const TIMEOUT_MAX: c_int = c_int::MAX / HZ as c_int;
 
-fn int(name: &'static CStr, v: &AtomicI32, min: c_int, max: c_int, writable: bool) -> Entry {
-    Entry {
-        name,
-        data: v.as_ptr().cast(),
-        kind: Kind::Int { min, max },
-        writable,
-    }
+fn int<'a>(name: &'static CStr, v: &'a AtomicI32, min: c_int, max: c_int, w: bool) -> Entry<'a> {
+    Entry::int(name, v, min, max, w)
 }
 
-fn flag(name: &'static CStr, v: &AtomicU8) -> Entry {
-    Entry {
-        name,
-        data: v.as_ptr().cast(),
-        kind: Kind::U8 { min: 0, max: 1 },
-        writable: true,
-    }
+fn flag<'a>(name: &'static CStr, v: &'a AtomicU8) -> Entry<'a> {
+    Entry::u8(name, v, 0, 1)
 }
 
-fn timeout(name: &'static CStr, v: &AtomicI32) -> Entry {
+fn timeout<'a>(name: &'static CStr, v: &'a AtomicI32) -> Entry<'a> {
     int(name, v, 0, TIMEOUT_MAX, true)
 }
 
 /// The sysctls of `ct`, in nf_conntrack's order.
-pub(crate) fn entries(ct: &CtNet, net: &Net) -> [Entry; 19] {
+pub(crate) fn entries<'a>(ct: &'a CtNet, net: &Net) -> [Entry<'a>; 19] {
     let t = &ct.timeouts;
     [
         int(

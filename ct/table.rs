@@ -13,12 +13,13 @@
 
 use super::conn::Conn;
 use super::status::{bits, Dir};
-use super::sys::sync::{LockClass, Rcu, RcuGuard, SpinLockBh, SpinLockBhGuard};
+use super::sys::sync::{Rcu, RcuGuard, SpinLockBh, SpinLockBhGuard};
 use super::tuple::Tuple;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::alloc::flags::GFP_KERNEL_ACCOUNT;
+use kernel::c_str;
 use kernel::prelude::*;
 use kernel::types::ARef;
 
@@ -41,6 +42,8 @@ pub(crate) enum InsertError {
     ChainTooLong,
     /// The connection is being removed.
     Dying,
+    /// The connection belongs to another namespace's table.
+    Foreign,
 }
 
 /// The hash table of one namespace.
@@ -101,10 +104,12 @@ impl Table {
             // SAFETY: Initialised just below, before any use.
             locks.push(unsafe { SpinLockBh::uninit() }, GFP_KERNEL_ACCOUNT)?;
         }
+        // One lockdep class for all bucket locks, taken two at a time with the nested variant.
+        let class = kernel::static_lock_class!();
         for lock in locks.iter() {
             // SAFETY: Each lock is initialised once, here, and the vector's storage never moves
             // again: it is neither grown nor shrunk.
-            unsafe { lock.init(LockClass::Bucket) };
+            unsafe { lock.init(c_str!("rust_conntrack bucket"), class) };
         }
         // INVARIANT: All buckets are empty; all locks are initialised.
         Ok(Self { buckets, locks })
@@ -171,9 +176,17 @@ impl Table {
         None
     }
 
-    /// Links an unconfirmed connection into the table and marks it confirmed, its timeout
-    /// counted from `now`.
+    /// Whether `conn` belongs in this table: its namespace state's.
+    fn owns(&self, conn: &Conn) -> bool {
+        core::ptr::eq(&conn.owner().table, self)
+    }
+
+    /// Links an unconfirmed connection of this table's namespace into it and marks it
+    /// confirmed, its timeout counted from `now`.
     pub(crate) fn insert(&self, conn: &Conn, now: u32) -> Result<(), InsertError> {
+        if !self.owns(conn) {
+            return Err(InsertError::Foreign);
+        }
         let hashes = [conn.hash(Dir::Original), conn.hash(Dir::Reply)];
         let buckets = hashes.map(|h| self.bucket(h));
         let max_chain = MIN_CHAIN + (hashes[0] ^ now) as usize % CHAIN_SPREAD;
@@ -251,10 +264,13 @@ impl Table {
     }
 
     /// Removes a confirmed connection from the table, unless someone else is doing so; returns
-    /// whether this call did.
+    /// whether this call did. A connection of another table is left alone.
     pub(crate) fn kill(&self, conn: &Conn) -> bool {
-        // Only a confirmed connection is in the table and holds the table's reference.
-        if conn.status() & bits::CONFIRMED == 0 || conn.set_status(bits::DYING) & bits::DYING != 0 {
+        // Only a confirmed connection of this table is in it and holds the table's reference.
+        if !self.owns(conn)
+            || conn.status() & bits::CONFIRMED == 0
+            || conn.set_status(bits::DYING) & bits::DYING != 0
+        {
             return false;
         }
         {

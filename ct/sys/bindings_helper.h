@@ -26,3 +26,5 @@ const unsigned long RCT_HZ = HZ;
 const gfp_t RCT_GFP_ATOMIC = GFP_ATOMIC;
 const gfp_t RCT_GFP_KERNEL = GFP_KERNEL;
 const u8 RCT_NF_CT_DEFAULT_ZONE_DIR = NF_CT_DEFAULT_ZONE_DIR;
+/* Where sk_buff fields inside its anonymous unions are, whatever this kernel names them. */
+const size_t RCT_SKB_NETWORK_HEADER_OFFSET = offsetof(struct sk_buff, network_header);

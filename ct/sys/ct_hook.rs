@@ -17,14 +17,25 @@ use kernel::error::code::EBUSY;
 use kernel::ffi::c_int;
 use kernel::prelude::*;
 
+/// A connection type whose objects begin with a `struct nf_conntrack`.
+///
+/// # Safety
+///
+/// While a [`CtHookRegistration`] of a hook with this type is installed, every
+/// `struct nf_conntrack` that core networking code holds is the head of a `Self`.
+pub(crate) unsafe trait NfConn: Sync + 'static {}
+
 /// The callbacks of `struct nf_ct_hook`.
 pub(crate) trait CtHook: 'static {
-    /// The last reference to the connection at `nfct` is gone: free it.
+    /// The connections packets carry.
+    type Conn: NfConn;
+
+    /// The last reference to `conn` is gone: free it.
     ///
     /// # Safety
     ///
-    /// `nfct` must be a connection whose reference count has just dropped to zero.
-    unsafe fn destroy(nfct: NonNull<bindings::nf_conntrack>);
+    /// `conn` must be a connection whose reference count has just dropped to zero.
+    unsafe fn destroy(conn: NonNull<Self::Conn>);
 
     /// `new` is an ICMP error or reset answering `old`: attach it to `old`'s connection.
     fn attach(new: &mut Skb, old: &Skb);
@@ -33,8 +44,8 @@ pub(crate) trait CtHook: 'static {
     /// an RCU read-side critical section.
     fn tuple_of(skb: &Skb, rcu: &Rcu) -> Option<Tuple>;
 
-    /// A reset was sent for the packet's connection.
-    fn set_closing(skb_nfct: NonNull<bindings::nf_conntrack>);
+    /// A reset was sent for `conn`'s connection.
+    fn set_closing(conn: &Self::Conn);
 
     /// Confirms the packet's connection, for paths that bypass the confirm hooks.
     fn confirm(skb: &mut Skb) -> Verdict;
@@ -68,9 +79,10 @@ impl<T: CtHook> VTable<T> {
     ///
     /// `nfct` must be a connection of this module whose count has dropped to zero.
     unsafe extern "C" fn destroy(nfct: *mut bindings::nf_conntrack) {
-        if let Some(nfct) = NonNull::new(nfct) {
+        // CAST: The connection begins with its `nf_conntrack` (`NfConn`).
+        if let Some(conn) = NonNull::new(nfct.cast::<T::Conn>()) {
             // SAFETY: `nf_conntrack_put()` calls this when the count has dropped to zero.
-            unsafe { T::destroy(nfct) };
+            unsafe { T::destroy(conn) };
         }
     }
 
@@ -110,8 +122,12 @@ impl<T: CtHook> VTable<T> {
     ///
     /// `nfct` must be null or a connection of this module on which the caller holds a reference.
     unsafe extern "C" fn set_closing(nfct: *mut bindings::nf_conntrack) {
-        if let Some(nfct) = NonNull::new(nfct) {
-            T::set_closing(nfct);
+        // CAST: The connection begins with its `nf_conntrack` (`NfConn`).
+        let conn = nfct.cast::<T::Conn>();
+        if !conn.is_null() {
+            // SAFETY: A connection of `T`'s (`NfConn`), on which the caller holds a reference
+            // for the length of the call.
+            T::set_closing(unsafe { &*conn });
         }
     }
 
@@ -124,9 +140,6 @@ impl<T: CtHook> VTable<T> {
         T::confirm(skb).raw() as c_int
     }
 }
-
-const _: () =
-    assert!(core::mem::size_of::<Tuple>() == core::mem::size_of::<bindings::nf_conntrack_tuple>());
 
 /// `T` installed as the kernel's conntrack hook; removed on drop.
 ///

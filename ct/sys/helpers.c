@@ -12,18 +12,6 @@
 
 #include "helpers.h"
 
-/* One lockdep class for all bucket locks, taken two at a time with the nested variant. */
-void rct_bucket_lock_init(spinlock_t *lock)
-{
-	spin_lock_init(lock);
-}
-
-/* One lockdep class for the per-connection locks. */
-void rct_conn_lock_init(spinlock_t *lock)
-{
-	spin_lock_init(lock);
-}
-
 void rct_spin_lock_bh(spinlock_t *lock)
 {
 	spin_lock_bh(lock);
@@ -50,11 +38,6 @@ void rct_rcu_read_unlock(void)
 	rcu_read_unlock();
 }
 
-void rct_refcount_set(refcount_t *r, int n)
-{
-	refcount_set(r, n);
-}
-
 unsigned int rct_refcount_read(const refcount_t *r)
 {
 	return refcount_read(r);
@@ -70,14 +53,10 @@ void *rct_net_generic(const struct net *net, unsigned int id)
 	return net_generic(net, id);
 }
 
-struct net *rct_seq_file_net(struct seq_file *seq)
+/* The data a /proc file was created with. */
+void *rct_seq_pde_data(struct seq_file *seq)
 {
-	return seq_file_net(seq);
-}
-
-struct net *rct_seq_file_single_net(struct seq_file *seq)
-{
-	return seq_file_single_net(seq);
+	return pde_data(file_inode(seq->file));
 }
 
 /* The namespace's /proc/net directory, or /proc/net/stat with @stat. */
@@ -142,9 +121,10 @@ void *rct_per_cpu_ptr(void __percpu *ptr, int cpu)
 	return per_cpu_ptr(ptr, cpu);
 }
 
-void rct_this_cpu_inc(u32 __percpu *counter)
+/* Adds one to the u32 at @offset in this CPU's copy of @base. */
+void rct_this_cpu_inc_at(void __percpu *base, size_t offset)
 {
-	this_cpu_inc(*counter);
+	this_cpu_inc(*(u32 __percpu *)((u8 __percpu *)base + offset));
 }
 
 /* The next possible CPU after @cpu (-1 starts), or nr_cpu_ids when there is none. */
@@ -185,6 +165,34 @@ struct sk_buff *rct_skb_from(const void *data, unsigned int len)
 	if (skb) {
 		skb_put_data(skb, data, len);
 		skb_reset_network_header(skb);
+	}
+	return skb;
+}
+
+/*
+ * A packet holding a copy of @data, network header first, with its first @linear bytes in the
+ * head and the rest in a page fragment, as received packets often are; for tests.
+ */
+struct sk_buff *rct_skb_from_paged(const void *data, unsigned int len, unsigned int linear)
+{
+	struct sk_buff *skb;
+	struct page *page;
+
+	if (linear > len || len - linear > PAGE_SIZE)
+		return NULL;
+	skb = alloc_skb(linear, GFP_KERNEL);
+	if (!skb)
+		return NULL;
+	skb_put_data(skb, data, linear);
+	skb_reset_network_header(skb);
+	if (len > linear) {
+		page = alloc_page(GFP_KERNEL);
+		if (!page) {
+			kfree_skb(skb);
+			return NULL;
+		}
+		memcpy(page_address(page), data + linear, len - linear);
+		skb_add_rx_frag(skb, 0, page, 0, len - linear, PAGE_SIZE);
 	}
 	return skb;
 }

@@ -15,8 +15,6 @@
 #include <linux/workqueue.h>
 #include <net/net_namespace.h>
 
-void rct_bucket_lock_init(spinlock_t *lock);
-void rct_conn_lock_init(spinlock_t *lock);
 void rct_spin_lock_bh(spinlock_t *lock);
 void rct_spin_lock_bh_nested(spinlock_t *lock);
 void rct_spin_unlock_bh(spinlock_t *lock);
@@ -24,13 +22,11 @@ void rct_spin_unlock_bh(spinlock_t *lock);
 void rct_rcu_read_lock(void);
 void rct_rcu_read_unlock(void);
 
-void rct_refcount_set(refcount_t *r, int n);
 unsigned int rct_refcount_read(const refcount_t *r);
 bool rct_refcount_inc_not_zero(refcount_t *r);
 
 void *rct_net_generic(const struct net *net, unsigned int id);
-struct net *rct_seq_file_net(struct seq_file *seq);
-struct net *rct_seq_file_single_net(struct seq_file *seq);
+void *rct_seq_pde_data(struct seq_file *seq);
 struct proc_dir_entry *rct_net_proc(const struct net *net, bool stat);
 bool rct_net_is_init(const struct net *net);
 void rct_proc_set_netns_root(struct proc_dir_entry *pde, const struct net *net);
@@ -45,7 +41,7 @@ bool rct_queue_delayed_work(struct delayed_work *work, unsigned long delay);
 
 void __percpu *rct_alloc_percpu(size_t size, size_t align);
 void *rct_per_cpu_ptr(void __percpu *ptr, int cpu);
-void rct_this_cpu_inc(u32 __percpu *counter);
+void rct_this_cpu_inc_at(void __percpu *base, size_t offset);
 int rct_next_possible_cpu(int cpu);
 
 int rct_ct_hook_claim(const struct nf_ct_hook *hook);
@@ -56,6 +52,7 @@ struct net *rct_skb_dev_net(const struct sk_buff *skb);
 unsigned long rct_totalram_pages(void);
 
 struct sk_buff *rct_skb_from(const void *data, unsigned int len);
+struct sk_buff *rct_skb_from_paged(const void *data, unsigned int len, unsigned int linear);
 void rct_skb_free(struct sk_buff *skb);
 
 unsigned int rct_param_hashsize(void);

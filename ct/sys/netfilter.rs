@@ -139,20 +139,20 @@ pub(crate) struct HookSpec {
 ///
 /// # Invariants
 ///
-/// `ops` holds `N` hook entries registered in `net`, whose `priv` points to a handler that
+/// `ops` holds hook entries registered in `net`, whose `priv` points to a handler that
 /// outlives this registration.
-pub(crate) struct HookRegistration<const N: usize> {
-    ops: KBox<[bindings::nf_hook_ops; N]>,
+pub(crate) struct HookRegistration {
+    ops: KVec<bindings::nf_hook_ops>,
     net: *mut bindings::net,
 }
 
 // SAFETY: The registration only holds pointers that are valid from any thread, and unregistering
 // may happen on any thread.
-unsafe impl<const N: usize> Send for HookRegistration<N> {}
+unsafe impl Send for HookRegistration {}
 // SAFETY: `&HookRegistration` gives no access to anything.
-unsafe impl<const N: usize> Sync for HookRegistration<N> {}
+unsafe impl Sync for HookRegistration {}
 
-impl<const N: usize> HookRegistration<N> {
+impl HookRegistration {
     /// Registers `handler` at each hook of `specs` in `net`.
     ///
     /// # Safety
@@ -160,21 +160,27 @@ impl<const N: usize> HookRegistration<N> {
     /// `handler` must stay valid and unmoved until the registration is dropped.
     pub(crate) unsafe fn new<T: HookHandler>(
         net: &Net,
-        specs: &[HookSpec; N],
-        handler: *const T,
+        specs: &[HookSpec],
+        handler: &T,
     ) -> Result<Self> {
-        let mut ops = KBox::new([const { zeroed_ops() }; N], GFP_KERNEL)?;
-        for (op, spec) in ops.iter_mut().zip(specs) {
-            op.hook = Some(hook_entry::<T>);
-            op.priv_ = handler.cast_mut().cast::<c_void>();
-            op.pf = spec.l3 as u8;
-            op.hooknum = c_uint::from(spec.hook as u8);
-            op.priority = spec.priority;
+        let mut ops = KVec::with_capacity(specs.len(), GFP_KERNEL)?;
+        for spec in specs {
+            ops.push(
+                bindings::nf_hook_ops {
+                    hook: Some(hook_entry::<T>),
+                    priv_: (handler as *const T).cast_mut().cast::<c_void>(),
+                    pf: spec.l3 as u8,
+                    hooknum: c_uint::from(spec.hook as u8),
+                    priority: spec.priority,
+                    ..Default::default()
+                },
+                GFP_KERNEL,
+            )?;
         }
-        // SAFETY: `ops` holds `N` initialised entries whose `priv` outlives the registration,
-        // by the safety requirements; the box keeps them at a fixed address until `drop`.
+        // SAFETY: `ops` holds initialised entries whose `priv` outlives the registration, by the
+        // safety requirements; the vector's storage stays where it is until `drop`.
         to_result(unsafe {
-            bindings::nf_register_net_hooks(net.as_ptr(), ops.as_ptr(), N as c_uint)
+            bindings::nf_register_net_hooks(net.as_ptr(), ops.as_ptr(), ops.len() as c_uint)
         })?;
         // INVARIANT: The hooks are registered in `net` with `handler` as `priv`.
         Ok(Self {
@@ -184,18 +190,14 @@ impl<const N: usize> HookRegistration<N> {
     }
 }
 
-impl<const N: usize> Drop for HookRegistration<N> {
+impl Drop for HookRegistration {
     fn drop(&mut self) {
         // SAFETY: By the type invariants the hooks are registered in `net`. On return no hook
         // function is running any more.
-        unsafe { bindings::nf_unregister_net_hooks(self.net, self.ops.as_ptr(), N as c_uint) };
+        unsafe {
+            bindings::nf_unregister_net_hooks(self.net, self.ops.as_ptr(), self.ops.len() as c_uint)
+        };
     }
-}
-
-const fn zeroed_ops() -> bindings::nf_hook_ops {
-    // SAFETY: All-zero bytes are a valid `nf_hook_ops`: null pointers, no callback, zero
-    // integers.
-    unsafe { core::mem::zeroed() }
 }
 
 /// Runs a handler at a hook.

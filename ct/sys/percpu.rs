@@ -11,57 +11,67 @@ use kernel::error::code::ENOMEM;
 use kernel::ffi::c_int;
 use kernel::prelude::*;
 
-/// One `T` per possible CPU, each a set of `u32` counters.
+/// Marks a type as a set of `u32` counters that may live in per-CPU memory.
+///
+/// # Safety
+///
+/// The type must consist of `u32` fields (or arrays of them) only, with no padding, so that
+/// all-zero bytes are its starting value and any bytes a valid one.
+pub(crate) unsafe trait Counters: Copy + Default + 'static {}
+
+/// One `T` per possible CPU.
 ///
 /// # Invariants
 ///
-/// `ptr` is a per-CPU allocation of a zeroed `T` for every possible CPU.
-pub(crate) struct PerCpu<T: Copy + Default> {
+/// `ptr` is a per-CPU allocation of a zeroed `T` for every possible CPU; `first` is the address
+/// of the copy of the first possible CPU.
+pub(crate) struct PerCpu<T: Counters> {
     ptr: NonNull<T>,
+    first: NonNull<T>,
     _t: PhantomData<T>,
 }
 
 // SAFETY: The counters are only updated with per-CPU operations and read racily, as statistics.
-unsafe impl<T: Copy + Default> Send for PerCpu<T> {}
+unsafe impl<T: Counters> Send for PerCpu<T> {}
 // SAFETY: As above.
-unsafe impl<T: Copy + Default> Sync for PerCpu<T> {}
+unsafe impl<T: Counters> Sync for PerCpu<T> {}
 
-impl<T: Copy + Default> PerCpu<T> {
+impl<T: Counters> PerCpu<T> {
     /// Allocates zeroed counters.
-    ///
-    /// `T` must consist of `u32` fields only, for which all-zero is the default.
     pub(crate) fn new() -> Result<Self> {
         // SAFETY: Allocating has no preconditions.
         let ptr = unsafe {
             bindings::rct_alloc_percpu(core::mem::size_of::<T>(), core::mem::align_of::<T>())
         };
+        let ptr = NonNull::new(ptr.cast::<T>()).ok_or(ENOMEM)?;
+        let cpu = possible_cpus().next().unwrap_or(0);
+        // SAFETY: `ptr` is a live per-CPU allocation and `cpu` a possible CPU.
+        let first = unsafe { bindings::rct_per_cpu_ptr(ptr.as_ptr().cast(), cpu) };
         // INVARIANT: The allocation is zeroed, for every possible CPU.
         Ok(Self {
-            ptr: NonNull::new(ptr.cast()).ok_or(ENOMEM)?,
+            ptr,
+            first: NonNull::new(first.cast::<T>()).ok_or(ENOMEM)?,
             _t: PhantomData,
         })
     }
 
-    /// Adds one to the counter at byte offset `offset` of this CPU's `T` (`this_cpu_inc()`).
-    #[inline]
-    pub(crate) fn inc(&self, offset: usize) {
-        // Constant for constant offsets: the check costs nothing there.
-        if offset % 4 != 0 || offset + 4 > core::mem::size_of::<T>() {
-            return;
-        }
-        let counter = self.ptr.as_ptr().cast::<u8>().wrapping_add(offset);
-        // SAFETY: `counter` is the per-CPU address of a `u32` inside `T`. On x86-64 with SMP a
-        // per-CPU address is an offset from the `%gs` base of the running CPU, and a single
-        // `incl` on it cannot be split by preemption or interrupts: what `this_cpu_inc()` emits.
-        #[cfg(all(target_arch = "x86_64", CONFIG_SMP))]
-        unsafe {
-            core::arch::asm!("incl %gs:({0})", in(reg) counter, options(att_syntax, nostack))
-        };
-        // SAFETY: As above; the helper is `this_cpu_inc()`.
-        #[cfg(not(all(target_arch = "x86_64", CONFIG_SMP)))]
-        unsafe {
-            bindings::rct_this_cpu_inc(counter.cast())
-        };
+    /// Adds one to the counter `field` picks out of a `T`, on this CPU (`this_cpu_inc()`).
+    ///
+    /// `field` must return a field of the `T` it is given, as in `|s| &s.invalid`: that it does
+    /// is checked when the module is built.
+    #[inline(always)]
+    pub(crate) fn inc(&self, field: impl FnOnce(&T) -> &u32) {
+        // SAFETY: `first` is the first CPU's copy (type invariants), valid while `self` lives;
+        // its counters are only read here.
+        let base = unsafe { self.first.as_ref() };
+        let offset = (field(base) as *const u32 as usize).wrapping_sub(base as *const T as usize);
+        kernel::build_assert!(
+            offset % 4 == 0 && offset + 4 <= core::mem::size_of::<T>(),
+            "a per-CPU counter must be a field of its set"
+        );
+        // SAFETY: `offset` is that of a `u32` inside `T`, so the per-CPU address is that of the
+        // counter on every CPU.
+        unsafe { bindings::rct_this_cpu_inc_at(self.ptr.as_ptr().cast(), offset) };
     }
 
     /// The counters of each possible CPU, read without synchronisation.
@@ -69,7 +79,8 @@ impl<T: Copy + Default> PerCpu<T> {
         possible_cpus().map(|cpu| {
             // SAFETY: `cpu` is possible, so its copy of the allocation exists.
             let p = unsafe { bindings::rct_per_cpu_ptr(self.ptr.as_ptr().cast(), cpu) };
-            // SAFETY: `p` points to that CPU's `T`; counters are read racily, as statistics.
+            // SAFETY: `p` points to that CPU's `T`; counters are read racily, as statistics, and
+            // any bytes are a valid `T` (`Counters`).
             unsafe { core::ptr::read_volatile(p.cast::<T>()) }
         })
     }
@@ -80,12 +91,17 @@ impl<T: Copy + Default> PerCpu<T> {
     }
 }
 
-impl<T: Copy + Default> Drop for PerCpu<T> {
+impl<T: Counters> Drop for PerCpu<T> {
     fn drop(&mut self) {
         // SAFETY: The allocation is live and no longer used.
         unsafe { bindings::free_percpu(self.ptr.as_ptr().cast()) };
     }
 }
+
+// SAFETY: `u32` fields only, without padding.
+unsafe impl Counters for crate::ct::format::Stats {}
+// SAFETY: An array of `u32`s.
+unsafe impl Counters for crate::ct::state::HookCounts {}
 
 /// The possible CPUs, in order.
 pub(crate) fn possible_cpus() -> impl Iterator<Item = c_int> {

@@ -34,32 +34,38 @@ impl fmt::Write for SeqWriter<'_> {
     }
 }
 
-/// A file of records, one per line, listed through a cursor that persists between reads.
+/// A file of records, one per line, read from a `State` and listed through a cursor that
+/// persists between reads.
 ///
 /// `seek`, `next` and `show` run within one RCU read-side critical section per read.
-pub(crate) trait SeqTable: Sync + 'static {
+pub(crate) trait SeqTable: 'static {
+    /// What the records are read from.
+    type State: Sync + 'static;
     /// Where a reader is; all-zero bytes are its start.
     type Cursor: Zeroable;
 
     /// Moves to record `pos`; returns false if there is none.
-    fn seek(cursor: &mut Self::Cursor, net: &Net, pos: u64, rcu: &Rcu) -> bool;
+    fn seek(cursor: &mut Self::Cursor, state: &Self::State, pos: u64, rcu: &Rcu) -> bool;
 
     /// Moves to the next record; returns false if there is none.
-    fn next(cursor: &mut Self::Cursor, net: &Net, rcu: &Rcu) -> bool;
+    fn next(cursor: &mut Self::Cursor, state: &Self::State, rcu: &Rcu) -> bool;
 
     /// Writes the record the cursor is on.
     fn show(
         cursor: &mut Self::Cursor,
-        net: &Net,
+        state: &Self::State,
         rcu: &Rcu,
         out: &mut SeqWriter<'_>,
     ) -> fmt::Result;
 }
 
-/// A file written in one go.
-pub(crate) trait SeqSingle: Sync + 'static {
+/// A file written in one go from a `State`.
+pub(crate) trait SeqSingle: 'static {
+    /// What the file is written from.
+    type State: Sync + 'static;
+
     /// Writes the whole file.
-    fn show(net: &Net, out: &mut SeqWriter<'_>) -> fmt::Result;
+    fn show(state: &Self::State, out: &mut SeqWriter<'_>) -> fmt::Result;
 }
 
 #[repr(C)]
@@ -81,18 +87,16 @@ impl<T: SeqTable> TableOps<T> {
 
     /// # Safety
     ///
-    /// `seq` must be a file opened through `proc_create_net_data` with `T`'s private area.
-    unsafe fn parts<'a>(seq: *mut bindings::seq_file) -> (&'a mut T::Cursor, &'a Net) {
+    /// `seq` must be a file created by [`ProcEntry::table`] for `T`.
+    unsafe fn parts<'a>(seq: *mut bindings::seq_file) -> (&'a mut T::Cursor, &'a T::State) {
         // SAFETY: By the safety requirements `private` is a zero-initialised `Private`, used by
-        // one reader at a time (`seq_file` serialises reads), and the namespace is alive while
-        // its file is open.
-        unsafe {
-            let private = (*seq).private.cast::<Private<T::Cursor>>();
-            (
-                &mut (*private).cursor,
-                Net::from_raw(bindings::rct_seq_file_net(seq)),
-            )
-        }
+        // one reader at a time (`seq_file` serialises reads).
+        let private = unsafe { (*seq).private.cast::<Private<T::Cursor>>() };
+        // SAFETY: The file's data is the state it was created with, which outlives the file
+        // (`ProcEntry::table`'s safety requirements).
+        let state = unsafe { &*bindings::rct_seq_pde_data(seq).cast::<T::State>() };
+        // SAFETY: As above, the cursor is this reader's alone.
+        (unsafe { &mut (*private).cursor }, state)
     }
 
     /// # Safety
@@ -101,11 +105,13 @@ impl<T: SeqTable> TableOps<T> {
     unsafe extern "C" fn start(seq: *mut bindings::seq_file, pos: *mut i64) -> *mut c_void {
         // SAFETY: Paired with the unlock in `stop`, which `seq_file` always calls after `start`.
         unsafe { bindings::rct_rcu_read_lock() };
-        // SAFETY: `seq_file` calls this with its file and position.
-        let ((cursor, net), pos) = unsafe { (Self::parts(seq), *pos) };
+        // SAFETY: `seq_file` calls this with its file.
+        let (cursor, state) = unsafe { Self::parts(seq) };
+        // SAFETY: `seq_file` passes a valid position.
+        let pos = unsafe { *pos };
         // SAFETY: Locked just above, until `stop`.
         let rcu = unsafe { Rcu::assume() };
-        match T::seek(cursor, net, pos as u64, rcu) {
+        match T::seek(cursor, state, pos as u64, rcu) {
             true => (cursor as *mut T::Cursor).cast(),
             false => core::ptr::null_mut(),
         }
@@ -120,12 +126,12 @@ impl<T: SeqTable> TableOps<T> {
         pos: *mut i64,
     ) -> *mut c_void {
         // SAFETY: As in `start`.
-        let (cursor, net) = unsafe { Self::parts(seq) };
+        let (cursor, state) = unsafe { Self::parts(seq) };
         // SAFETY: `pos` is valid.
         unsafe { *pos += 1 };
         // SAFETY: `start` locked, and `stop` has not run.
         let rcu = unsafe { Rcu::assume() };
-        match T::next(cursor, net, rcu) {
+        match T::next(cursor, state, rcu) {
             true => (cursor as *mut T::Cursor).cast(),
             false => core::ptr::null_mut(),
         }
@@ -144,7 +150,7 @@ impl<T: SeqTable> TableOps<T> {
     /// As for `start`.
     unsafe extern "C" fn show(seq: *mut bindings::seq_file, _v: *mut c_void) -> c_int {
         // SAFETY: As in `start`.
-        let (cursor, net) = unsafe { Self::parts(seq) };
+        let (cursor, state) = unsafe { Self::parts(seq) };
         let mut out = SeqWriter {
             seq,
             _p: PhantomData,
@@ -152,7 +158,7 @@ impl<T: SeqTable> TableOps<T> {
         // SAFETY: `start` locked, and `stop` has not run.
         let rcu = unsafe { Rcu::assume() };
         // A record that does not fit is dropped from this read and shown again in the next.
-        let _ = T::show(cursor, net, rcu, &mut out);
+        let _ = T::show(cursor, state, rcu, &mut out);
         0
     }
 }
@@ -166,14 +172,14 @@ unsafe extern "C" fn single_show<T: SeqSingle>(
     seq: *mut bindings::seq_file,
     _v: *mut c_void,
 ) -> c_int {
-    // SAFETY: The file was created by `proc_create_net_single`, which stores the namespace, alive
-    // while the file is open.
-    let net = unsafe { Net::from_raw(bindings::rct_seq_file_single_net(seq)) };
+    // SAFETY: The file's data is the state it was created with, which outlives the file
+    // (`ProcEntry::single`'s safety requirements).
+    let state = unsafe { &*bindings::rct_seq_pde_data(seq).cast::<T::State>() };
     let mut out = SeqWriter {
         seq,
         _p: PhantomData,
     };
-    let _ = T::show(net, &mut out);
+    let _ = T::show(state, &mut out);
     0
 }
 
@@ -201,15 +207,20 @@ unsafe impl Send for ProcEntry {}
 unsafe impl Sync for ProcEntry {}
 
 impl ProcEntry {
-    /// Creates `name` in `net`, listing the records of `T`.
-    pub(crate) fn table<T: SeqTable>(
+    /// Creates `name` in `net`, listing the records of `T` read from `state`.
+    ///
+    /// # Safety
+    ///
+    /// `state` must outlive the entry.
+    pub(crate) unsafe fn table<T: SeqTable>(
         net: &Net,
         dir: ProcDir,
         name: &'static CStr,
         mode: u16,
+        state: &T::State,
     ) -> Result<Self> {
-        // SAFETY: The operations live forever, the private area is sized for `Private`, and
-        // `name` outlives the entry.
+        // SAFETY: The operations live forever, the private area is sized for `Private`, `name`
+        // outlives the entry and `state` does too (the function's safety requirements).
         let entry = unsafe {
             bindings::proc_create_net_data(
                 name.as_char_ptr(),
@@ -217,7 +228,7 @@ impl ProcEntry {
                 bindings::rct_net_proc(net.as_ptr(), matches!(dir, ProcDir::Stat)),
                 &TableOps::<T>::OPS,
                 core::mem::size_of::<Private<T::Cursor>>() as u32,
-                core::ptr::null_mut(),
+                (state as *const T::State).cast_mut().cast(),
             )
         };
         // INVARIANT: A non-null return is a live entry.
@@ -226,21 +237,26 @@ impl ProcEntry {
         })
     }
 
-    /// Creates `name` in `net`, written by `T` in one go.
-    pub(crate) fn single<T: SeqSingle>(
+    /// Creates `name` in `net`, written by `T` in one go from `state`.
+    ///
+    /// # Safety
+    ///
+    /// `state` must outlive the entry.
+    pub(crate) unsafe fn single<T: SeqSingle>(
         net: &Net,
         dir: ProcDir,
         name: &'static CStr,
         mode: u16,
+        state: &T::State,
     ) -> Result<Self> {
-        // SAFETY: The show function lives forever and `name` outlives the entry.
+        // SAFETY: The show function lives forever; `name` and `state` outlive the entry.
         let entry = unsafe {
             bindings::proc_create_net_single(
                 name.as_char_ptr(),
                 mode,
                 bindings::rct_net_proc(net.as_ptr(), matches!(dir, ProcDir::Stat)),
                 Some(single_show::<T>),
-                core::ptr::null_mut(),
+                (state as *const T::State).cast_mut().cast(),
             )
         };
         // INVARIANT: A non-null return is a live entry.

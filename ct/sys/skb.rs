@@ -62,15 +62,23 @@ impl Skb {
     /// Any reference the skb held before is the caller's to release.
     #[inline]
     pub(crate) fn set_nfct(&mut self, nfct: usize) {
-        // SAFETY: The skb is valid and the caller owns it. As `skb_set_nfct()`: a packet carrying
-        // a connection takes GRO's slow path, which drops the reference when it merges packets.
-        unsafe {
-            let skb = &mut *self.as_ptr();
-            if nfct != 0 {
-                skb.__bindgen_anon_4.headers.as_mut().set_slow_gro(1);
-            }
-            skb._nfct = nfct;
-        }
+        // SAFETY: The skb is valid and the caller owns it. `skb_set_nfct()` also makes a packet
+        // carrying a connection take GRO's slow path, which drops the reference when it merges
+        // packets.
+        unsafe { bindings::rct_skb_set_nfct(self.as_ptr(), nfct as _) };
+    }
+
+    /// The offset of the network header from `skb->head` (`skb->network_header`).
+    fn network_header(&self) -> usize {
+        // CAST: `network_header` is a `u16` at that offset of the skb.
+        let field = self
+            .as_ptr()
+            .cast::<u8>()
+            .wrapping_add(bindings::SKB_NETWORK_HEADER_OFFSET)
+            .cast::<u16>();
+        // SAFETY: The field is inside the valid skb, aligned, and not written while the caller
+        // borrows the skb.
+        usize::from(unsafe { field.read() })
     }
 
     /// The namespace of the device the packet is on, if it is on one.
@@ -84,19 +92,11 @@ impl Skb {
     /// The packet from its network header on, as the tuple parser reads it.
     #[inline]
     pub(crate) fn network(&self, hook: Hook, l3: L3) -> SkbPacket<'_> {
-        // SAFETY: The skb is valid and its fields are not written while the caller borrows it;
-        // `headers` is the view of the union the kernel uses for these fields.
-        let (head, data, len, data_len, nh) = unsafe {
-            let skb = &*self.as_ptr();
-            let headers = skb.__bindgen_anon_4.headers.as_ref();
-            (
-                skb.head,
-                skb.data,
-                skb.len as usize,
-                skb.data_len as usize,
-                usize::from(headers.network_header),
-            )
-        };
+        // SAFETY: The skb is valid and its fields are not written while the caller borrows it.
+        let skb = unsafe { &*self.as_ptr() };
+        let (head, data, len, data_len) =
+            (skb.head, skb.data, skb.len as usize, skb.data_len as usize);
+        let nh = self.network_header();
         // `skb_network_offset()`: the network header from `skb->data`. The hooks this module
         // runs at see it at `data` or after it.
         let off = (head as usize + nh).saturating_sub(data as usize);
@@ -193,6 +193,23 @@ impl OwnedSkb {
     pub(crate) fn new(data: &[u8]) -> Option<Self> {
         // SAFETY: `data` is valid for reads of its length.
         let skb = unsafe { bindings::rct_skb_from(data.as_ptr().cast(), data.len() as c_uint) };
+        // INVARIANT: A non-null return is a new skb, ours.
+        Some(Self {
+            skb: core::ptr::NonNull::new(skb)?,
+        })
+    }
+
+    /// A packet holding `data`, network header first, whose first `linear` bytes are in the
+    /// skb's head and the rest in a page fragment.
+    pub(crate) fn paged(data: &[u8], linear: usize) -> Option<Self> {
+        // SAFETY: `data` is valid for reads of its length.
+        let skb = unsafe {
+            bindings::rct_skb_from_paged(
+                data.as_ptr().cast(),
+                data.len() as c_uint,
+                linear as c_uint,
+            )
+        };
         // INVARIANT: A non-null return is a new skb, ours.
         Some(Self {
             skb: core::ptr::NonNull::new(skb)?,

@@ -1,62 +1,72 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Slab caches of fixed-size objects.
+//! Slab caches of objects of one type.
 //!
 //! C header: [`include/linux/slab.h`](srctree/include/linux/slab.h)
 
 use super::bindings;
+use core::marker::PhantomData;
 use core::ptr::NonNull;
 use kernel::error::code::ENOMEM;
 use kernel::prelude::*;
 use kernel::str::CStr;
 
-/// A slab cache (`struct kmem_cache`) of objects of one size; destroyed on drop.
+/// A slab cache (`struct kmem_cache`) of `T`s; destroyed on drop.
 ///
 /// # Invariants
 ///
-/// `cache` is a live cache created by `new`.
-pub(crate) struct KmemCache {
+/// `cache` is a live cache created by `new`, of objects of `T`'s size and alignment.
+pub(crate) struct KmemCache<T> {
     cache: NonNull<bindings::kmem_cache>,
+    _t: PhantomData<T>,
 }
 
-// SAFETY: Caches are used from any thread.
-unsafe impl Send for KmemCache {}
+// SAFETY: Caches are used from any thread; objects are handed out as raw pointers, and `T`s
+// move between threads only if they are `Send`.
+unsafe impl<T: Send> Send for KmemCache<T> {}
 // SAFETY: As above.
-unsafe impl Sync for KmemCache {}
+unsafe impl<T: Send> Sync for KmemCache<T> {}
 
-impl KmemCache {
-    /// Creates a cache named `name`, as `/proc/slabinfo` shows it, of `size`-byte objects aligned
-    /// to 8 bytes.
-    pub(crate) fn new(name: &'static CStr, size: usize) -> Result<Self> {
+impl<T> KmemCache<T> {
+    /// Creates a cache named `name`, as `/proc/slabinfo` shows it.
+    pub(crate) fn new(name: &'static CStr) -> Result<Self> {
+        const { assert!(core::mem::align_of::<T>() <= 8) };
         // SAFETY: `name` lives forever, as the cache requires.
-        let cache = unsafe { bindings::rct_kmem_cache_create(name.as_char_ptr(), size as u32) };
-        // INVARIANT: A non-null return is a live cache.
+        let cache = unsafe {
+            bindings::rct_kmem_cache_create(name.as_char_ptr(), core::mem::size_of::<T>() as u32)
+        };
+        // INVARIANT: A non-null return is a live cache of objects of `T`'s size, aligned to 8
+        // bytes.
         Ok(Self {
             cache: NonNull::new(cache).ok_or(ENOMEM)?,
+            _t: PhantomData,
         })
     }
 
-    /// Allocates an uninitialised object, without sleeping.
-    pub(crate) fn alloc_atomic(&self) -> Option<NonNull<u8>> {
+    /// Allocates an object holding `value`, without sleeping; the caller owns it.
+    #[inline]
+    pub(crate) fn alloc_atomic(&self, value: T) -> Option<NonNull<T>> {
         // SAFETY: The cache is live; `GFP_ATOMIC` allocations may run in any context.
-        NonNull::new(
-            unsafe { bindings::rct_kmem_cache_alloc(self.cache.as_ptr(), bindings::GFP_ATOMIC) }
-                .cast(),
-        )
+        let obj =
+            unsafe { bindings::rct_kmem_cache_alloc(self.cache.as_ptr(), bindings::GFP_ATOMIC) };
+        let obj = NonNull::new(obj.cast::<T>())?;
+        // SAFETY: A fresh object of the cache is valid for writing a `T` (type invariants).
+        unsafe { obj.as_ptr().write(value) };
+        Some(obj)
     }
 
-    /// Frees an object.
+    /// Frees an object, without dropping what it holds.
     ///
     /// # Safety
     ///
-    /// `obj` must come from [`KmemCache::alloc`] on this cache and not be used afterwards.
-    pub(crate) unsafe fn free(&self, obj: NonNull<u8>) {
+    /// `obj` must come from [`KmemCache::alloc_atomic`] on this cache and not be used afterwards.
+    pub(crate) unsafe fn free(&self, obj: NonNull<T>) {
         // SAFETY: By the function's safety requirements.
         unsafe { bindings::kmem_cache_free(self.cache.as_ptr(), obj.as_ptr().cast()) };
     }
 }
 
-impl Drop for KmemCache {
+impl<T> Drop for KmemCache<T> {
     fn drop(&mut self) {
         // SAFETY: The cache is live; its owner frees every object before dropping it.
         unsafe { bindings::kmem_cache_destroy(self.cache.as_ptr()) };

@@ -8,6 +8,9 @@
 
 use super::bindings;
 use core::marker::PhantomData;
+use core::ptr::NonNull;
+use kernel::str::CStr;
+use kernel::sync::LockClassKey;
 use kernel::types::Opaque;
 
 /// A spinlock that guards no data of its own, taken with bottom halves disabled
@@ -20,16 +23,6 @@ unsafe impl Sync for SpinLockBh {}
 // SAFETY: An unlocked spinlock may move to another thread.
 unsafe impl Send for SpinLockBh {}
 
-/// Lock classes, for lockdep.
-#[derive(Clone, Copy)]
-pub(crate) enum LockClass {
-    /// Locks of hash table buckets; two may be held at once, the second taken with
-    /// [`SpinLockBh::lock_nested`].
-    Bucket,
-    /// The lock of one connection.
-    Conn,
-}
-
 impl SpinLockBh {
     /// An uninitialised lock.
     ///
@@ -40,20 +33,18 @@ impl SpinLockBh {
         Self(Opaque::uninit())
     }
 
-    /// Initialises the lock where it is.
+    /// Initialises the lock where it is, as one of lockdep's class `key` (from
+    /// `kernel::static_lock_class!()`), named `name`.
     ///
     /// # Safety
     ///
     /// Must be called once, before any other method, and the lock must not move afterwards.
-    pub(crate) unsafe fn init(&self, class: LockClass) {
+    pub(crate) unsafe fn init(&self, name: &'static CStr, key: &'static LockClassKey) {
+        // CAST: `LockClassKey` is a transparent wrapper of `struct lock_class_key`.
+        let key = (key as *const LockClassKey).cast_mut().cast();
         // SAFETY: The pointer is valid for writes; by the safety requirements nobody uses the
-        // lock yet.
-        unsafe {
-            match class {
-                LockClass::Bucket => bindings::rct_bucket_lock_init(self.0.get()),
-                LockClass::Conn => bindings::rct_conn_lock_init(self.0.get()),
-            }
-        }
+        // lock yet. `name` and `key` live forever, as lockdep requires.
+        unsafe { bindings::__spin_lock_init(self.0.get(), name.as_char_ptr(), key) };
     }
 
     /// Takes the lock.
@@ -154,16 +145,63 @@ pub(crate) fn rcu_barrier() {
 pub(crate) struct RcuHead(Opaque<bindings::callback_head>);
 
 impl RcuHead {
-    /// Runs `func(self)` once every RCU reader that might see the object has finished.
+    /// A head, ready to be queued.
+    pub(crate) const fn new() -> Self {
+        Self(Opaque::uninit())
+    }
+}
+
+/// An object freed after an RCU grace period: one that lockless readers may still be reading
+/// when it is unlinked.
+///
+/// # Safety
+///
+/// `RCU_HEAD` must be the offset of an [`RcuHead`] field of `Self`.
+pub(crate) unsafe trait RcuFree: Sized {
+    /// Offset of the object's [`RcuHead`].
+    const RCU_HEAD: usize;
+
+    /// Frees the object.
     ///
     /// # Safety
     ///
-    /// The head must be valid and not queued; nothing but `func` may use it, or the object it
-    /// is in, after the call. `func` must be safe to call with this head's address.
-    pub(crate) unsafe fn call(&self, func: unsafe extern "C" fn(*mut bindings::callback_head)) {
-        // SAFETY: By the function's safety requirements.
-        unsafe { bindings::call_rcu(self.0.get(), Some(func)) };
-    }
+    /// `this` must be unreachable: no reader may use it any more.
+    unsafe fn rcu_free(this: NonNull<Self>);
+}
+
+/// Frees `obj` with [`RcuFree::rcu_free`] once every RCU read-side critical section that might
+/// have found it has ended. Readers that found it before the call may go on reading it until
+/// then; the caller must not use it any more.
+///
+/// # Safety
+///
+/// `obj` must be live and unreachable for readers that start from now on, and its head must
+/// not be queued already.
+pub(crate) unsafe fn defer_free<T: RcuFree>(obj: NonNull<T>) {
+    // SAFETY: `RCU_HEAD` is the offset of a head inside the live object (`RcuFree`'s safety
+    // requirements).
+    let head = unsafe { obj.as_ptr().cast::<u8>().add(T::RCU_HEAD) }.cast::<RcuHead>();
+    // SAFETY: The head is not queued (the function's safety requirements); the callback runs
+    // once, after the grace period.
+    unsafe {
+        bindings::call_rcu(
+            Opaque::raw_get(head.cast_const().cast()),
+            Some(rcu_free_entry::<T>),
+        )
+    };
+}
+
+/// Runs [`RcuFree::rcu_free`] on the object a queued head belongs to.
+///
+/// # Safety
+///
+/// `head` must be the head of a `T` queued by [`defer_free`], whose grace period has ended.
+unsafe extern "C" fn rcu_free_entry<T: RcuFree>(head: *mut bindings::callback_head) {
+    // SAFETY: `head` is `T::RCU_HEAD` bytes into a `T` (`defer_free`).
+    let obj = unsafe { head.cast::<u8>().sub(T::RCU_HEAD) }.cast::<T>();
+    // SAFETY: The grace period has ended: no reader can still see the object. `obj` is not null,
+    // since it is derived from a live object's address.
+    unsafe { T::rcu_free(NonNull::new_unchecked(obj)) };
 }
 
 /// A reference count (`refcount_t`), saturating instead of overflowing.
@@ -176,14 +214,11 @@ unsafe impl Sync for Refcount {}
 unsafe impl Send for Refcount {}
 
 impl Refcount {
-    /// Sets the count.
-    ///
-    /// # Safety
-    ///
-    /// No other thread may see the object yet.
-    pub(crate) unsafe fn set(&self, n: i32) {
-        // SAFETY: The pointer is valid.
-        unsafe { bindings::rct_refcount_set(self.0.get(), n) };
+    /// A count of `n`.
+    pub(crate) const fn new(n: i32) -> Self {
+        Self(Opaque::new(bindings::refcount_t {
+            refs: bindings::atomic_t { counter: n },
+        }))
     }
 
     /// The current count.

@@ -6,7 +6,9 @@
 
 use super::bindings;
 use super::net::Net;
+use core::marker::PhantomData;
 use core::ptr::NonNull;
+use core::sync::atomic::{AtomicI32, AtomicU8};
 use kernel::error::code::ENOMEM;
 use kernel::ffi::{c_int, c_uint, c_void};
 use kernel::prelude::*;
@@ -31,18 +33,49 @@ pub(crate) enum Kind {
     },
 }
 
-/// One sysctl.
+/// One sysctl, whose value it borrows for `'a`.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Entry {
+pub(crate) struct Entry<'a> {
     /// File name.
-    pub(crate) name: &'static CStr,
+    name: &'static CStr,
     /// The value, an `int` or a `u8` as `kind` says. Written by the kernel on a successful
     /// write, with a single store.
-    pub(crate) data: *mut c_void,
+    data: *mut c_void,
     /// Value type and limits.
-    pub(crate) kind: Kind,
+    kind: Kind,
     /// Whether root may write it.
-    pub(crate) writable: bool,
+    writable: bool,
+    _value: PhantomData<&'a ()>,
+}
+
+impl<'a> Entry<'a> {
+    /// An `int` sysctl of `value`, in `min..=max`.
+    pub(crate) fn int(
+        name: &'static CStr,
+        value: &'a AtomicI32,
+        min: c_int,
+        max: c_int,
+        writable: bool,
+    ) -> Self {
+        Self {
+            name,
+            data: value.as_ptr().cast(),
+            kind: Kind::Int { min, max },
+            writable,
+            _value: PhantomData,
+        }
+    }
+
+    /// A writable `u8` sysctl of `value`, in `min..=max`.
+    pub(crate) fn u8(name: &'static CStr, value: &'a AtomicU8, min: u8, max: u8) -> Self {
+        Self {
+            name,
+            data: value.as_ptr().cast(),
+            kind: Kind::U8 { min, max },
+            writable: true,
+            _value: PhantomData,
+        }
+    }
 }
 
 /// A registered table; unregistered on drop.
@@ -66,8 +99,12 @@ impl SysctlTable {
     ///
     /// # Safety
     ///
-    /// Every `data` pointer must stay valid until the table is dropped.
-    pub(crate) unsafe fn new(net: &Net, path: &'static CStr, entries: &[Entry]) -> Result<Self> {
+    /// The values the entries borrow must stay valid until the table is dropped.
+    pub(crate) unsafe fn new(
+        net: &Net,
+        path: &'static CStr,
+        entries: &[Entry<'_>],
+    ) -> Result<Self> {
         let mut limits = KVec::with_capacity(entries.len(), GFP_KERNEL)?;
         for e in entries {
             let l = match e.kind {
@@ -125,9 +162,3 @@ impl Drop for SysctlTable {
         unsafe { bindings::unregister_net_sysctl_table(self.header.as_ptr()) };
     }
 }
-
-/// Keeps a `*mut c_void` `Send` and `Sync` inside [`Entry`] lists built at setup.
-// SAFETY: The pointers are only handed to the kernel, which synchronises its accesses.
-unsafe impl Send for Entry {}
-// SAFETY: As above.
-unsafe impl Sync for Entry {}

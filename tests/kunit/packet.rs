@@ -1,146 +1,222 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The packet path on real skbs: the state each packet gets, and two packets racing to create
-//! one connection.
+//! The packet path on real skbs: the state each packet gets, two packets racing to create one
+//! connection, headers read across page fragments, and checksums verified by the kernel.
 //!
-//! As the table suite, in the initial namespace with 198.51.100.0/24 (TEST-NET-2) addresses.
+//! Each case has a state of its own (see [`TestState`]); addresses are from 198.51.100.0/24
+//! (TEST-NET-2).
 
+use super::TestState;
 use crate::ct::conn::Conn;
-use crate::ct::format::Stats;
-use crate::ct::netns::CtNet;
-use crate::ct::pipeline::confirm;
+use crate::ct::packet::{parse, Invalid, Parsed};
+use crate::ct::pipeline::{confirm, track};
+use crate::ct::state::CtNet;
 use crate::ct::status::{bits, CtInfo};
 use crate::ct::sys::kunit::{check, check_eq, kunit_suite};
-use crate::ct::sys::net::Net;
 use crate::ct::sys::netfilter::{Hook, Verdict};
 use crate::ct::sys::skb::OwnedSkb;
 use crate::ct::sys::sync::RcuGuard;
 use crate::ct::tuple::{ipproto, L3};
-use core::mem::offset_of;
+use core::sync::atomic::Ordering;
+use kernel::prelude::*;
 
-fn ct() -> &'static CtNet {
-    // SAFETY: The module is loaded: its state is set up in every namespace.
-    unsafe { Net::init().state::<CtNet>() }.expect("the initial namespace is tracked")
-}
-
-/// An IPv4 packet of protocol `proto` from 198.51.100.`src` to 198.51.100.`dst`, with ports.
-fn packet(proto: u8, src: u8, dst: u8, sport: u16, dport: u16) -> Option<OwnedSkb> {
-    let mut p = [0u8; 40];
+/// The bytes of an IPv4 packet of protocol `proto` from 198.51.100.`src` to 198.51.100.`dst`,
+/// with ports and `payload` bytes after the transport header; UDP carries its checksum.
+fn bytes(proto: u8, src: u8, dst: u8, sport: u16, dport: u16, payload: usize) -> KVec<u8> {
+    let l4 = if proto == ipproto::UDP { 8 } else { 20 };
+    let len = 20 + l4 + payload;
+    let mut p = KVec::new();
+    if p.extend_with(len, 0u8, GFP_KERNEL).is_err() {
+        return p;
+    }
     p[0] = 0x45;
-    p[2..4].copy_from_slice(&40u16.to_be_bytes());
+    p[2..4].copy_from_slice(&(len as u16).to_be_bytes());
     p[8] = 64;
     p[9] = proto;
     p[12..16].copy_from_slice(&[198, 51, 100, src]);
     p[16..20].copy_from_slice(&[198, 51, 100, dst]);
     p[20..22].copy_from_slice(&sport.to_be_bytes());
     p[22..24].copy_from_slice(&dport.to_be_bytes());
-    match proto {
-        ipproto::UDP => p[24..26].copy_from_slice(&20u16.to_be_bytes()),
-        // A bare ACK with a five-word header.
-        _ => {
-            p[32] = 5 << 4;
-            p[33] = 0x10;
-        }
+    for (i, b) in p[20 + l4..].iter_mut().enumerate() {
+        *b = i as u8;
     }
-    OwnedSkb::new(&p)
+    if proto == ipproto::UDP {
+        p[24..26].copy_from_slice(&((8 + payload) as u16).to_be_bytes());
+        let sum = udp_checksum(&p);
+        p[26..28].copy_from_slice(&sum.to_be_bytes());
+    } else {
+        // A bare ACK with a five-word header.
+        p[32] = 5 << 4;
+        p[33] = 0x10;
+    }
+    p
 }
 
-/// Tracks `skb` as leaving this host; returns the verdict.
-fn track(skb: &mut OwnedSkb) -> Verdict {
+/// The UDP checksum of an IPv4 packet.
+fn udp_checksum(p: &[u8]) -> u16 {
+    let udp = &p[20..];
+    let mut sum = 0u32;
+    let mut add = |b: &[u8]| {
+        for c in b.chunks(2) {
+            sum += u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]));
+        }
+    };
+    add(&p[12..20]);
+    add(&[0, ipproto::UDP]);
+    add(&(udp.len() as u16).to_be_bytes());
+    add(&udp[..6]);
+    add(&udp[8..]);
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    match !(sum as u16) {
+        0 => 0xffff,
+        s => s,
+    }
+}
+
+fn packet(proto: u8, src: u8, dst: u8, sport: u16, dport: u16) -> Option<OwnedSkb> {
+    OwnedSkb::new(&bytes(proto, src, dst, sport, dport, 0))
+}
+
+/// Tracks `skb` in `ct` as leaving this host; returns the verdict.
+fn out(ct: &CtNet, skb: &mut OwnedSkb) -> Verdict {
     let rcu = RcuGuard::new();
-    ct().track(L3::Ipv4, Hook::LocalOut, skb.skb(), &rcu)
+    track(ct, L3::Ipv4, Hook::LocalOut, skb.skb(), &rcu)
 }
 
-fn stat(field: usize) -> u32 {
-    ct().stats
-        .each()
-        .map(|s| {
-            // SAFETY: `field` is the offset of a `u32` in `Stats`, which has no padding.
-            unsafe { *(&raw const s).cast::<u8>().add(field).cast::<u32>() }
-        })
-        .fold(0, u32::wrapping_add)
+/// Parses `skb` as PRE_ROUTING sees it, checksums verified.
+fn parse_in(skb: &mut OwnedSkb) -> Result<Parsed, Invalid> {
+    parse(
+        &skb.skb().network(Hook::PreRouting, L3::Ipv4),
+        L3::Ipv4,
+        true,
+    )
+}
+
+/// Starts a case: its state, or a failure.
+macro_rules! state {
+    ($t:ident) => {
+        match TestState::new() {
+            Some(s) => s,
+            None => return check!($t, false),
+        }
+    };
 }
 
 kunit_suite!("rust_conntrack_packet", t => {
     fn packets_get_their_state_in_the_connection() {
-        let (Some(mut out), Some(mut back), Some(mut again)) = (
+        let st = state!(t);
+        let ct = st.ct();
+        let (Some(mut first), Some(mut back), Some(mut again)) = (
             packet(ipproto::UDP, 1, 2, 1000, 53),
             packet(ipproto::UDP, 2, 1, 53, 1000),
             packet(ipproto::UDP, 1, 2, 1000, 53),
         ) else {
             return check!(t, false);
         };
-        check_eq!(t, track(&mut out), Verdict::Accept);
-        let first = Conn::of_skb(out.skb()).map(|(c, i)| (c.as_nfct(), i));
-        check_eq!(t, first.map(|f| f.1), Some(CtInfo::New));
-        check_eq!(t, confirm(out.skb(), Some(ct())), Verdict::Accept);
-        track(&mut back);
+        check_eq!(t, out(ct, &mut first), Verdict::Accept);
+        let opened = Conn::of_skb(first.skb()).map(|(c, i)| (c.as_nfct(), i));
+        check_eq!(t, opened.map(|f| f.1), Some(CtInfo::New));
+        check_eq!(t, confirm(first.skb()), Verdict::Accept);
+        out(ct, &mut back);
         let reply = Conn::of_skb(back.skb()).map(|(c, i)| (c.as_nfct(), i, c.status()));
         check_eq!(t, reply.map(|r| r.1), Some(CtInfo::EstablishedReply));
-        check_eq!(t, reply.map(|r| r.0), first.map(|f| f.0));
+        check_eq!(t, reply.map(|r| r.0), opened.map(|f| f.0));
         check!(t, reply.is_some_and(|r| r.2 & bits::SEEN_REPLY != 0));
-        track(&mut again);
+        out(ct, &mut again);
         check_eq!(t, Conn::of_skb(again.skb()).map(|(_, i)| i), Some(CtInfo::Established));
-        if let Some((c, _)) = Conn::of_skb(out.skb()) {
-            ct().table.kill(c);
-        }
     }
 
     fn racing_udp_packets_join_the_first_connection() {
+        let st = state!(t);
+        let ct = st.ct();
         let (Some(mut a), Some(mut b)) = (packet(ipproto::UDP, 3, 4, 1000, 53), packet(ipproto::UDP, 3, 4, 1000, 53))
         else {
             return check!(t, false);
         };
         // Both miss the table before either is confirmed.
-        track(&mut a);
-        track(&mut b);
+        out(ct, &mut a);
+        out(ct, &mut b);
         let (ca, cb) = match (Conn::of_skb(a.skb()), Conn::of_skb(b.skb())) {
             (Some((x, _)), Some((y, _))) => (x.as_nfct(), y.as_nfct()),
             _ => return check!(t, false),
         };
         check!(t, ca != cb);
-        let resolved = stat(offset_of!(Stats, clash_resolve));
-        check_eq!(t, confirm(a.skb(), Some(ct())), Verdict::Accept);
-        check_eq!(t, confirm(b.skb(), Some(ct())), Verdict::Accept);
+        check_eq!(t, confirm(a.skb()), Verdict::Accept);
+        check_eq!(t, confirm(b.skb()), Verdict::Accept);
         check_eq!(t, Conn::of_skb(b.skb()).map(|(c, _)| c.as_nfct()), Some(ca));
-        check_eq!(t, stat(offset_of!(Stats, clash_resolve)), resolved.wrapping_add(1));
-        if let Some((c, _)) = Conn::of_skb(a.skb()) {
-            ct().table.kill(c);
-        }
+        check_eq!(t, ct.stats.sum(|s| s.clash_resolve), 1);
+        // The loser was freed when the packet left it.
+        check_eq!(t, ct.count.load(Ordering::Acquire), 1);
     }
 
     fn racing_tcp_packets_drop_the_second() {
+        let st = state!(t);
+        let ct = st.ct();
         let (Some(mut a), Some(mut b)) = (packet(ipproto::TCP, 5, 6, 1000, 80), packet(ipproto::TCP, 5, 6, 1000, 80))
         else {
             return check!(t, false);
         };
-        track(&mut a);
-        track(&mut b);
-        let failed = stat(offset_of!(Stats, insert_failed));
-        check_eq!(t, confirm(a.skb(), Some(ct())), Verdict::Accept);
-        check_eq!(t, confirm(b.skb(), Some(ct())), Verdict::Drop);
-        check_eq!(t, stat(offset_of!(Stats, insert_failed)), failed.wrapping_add(1));
-        if let Some((c, _)) = Conn::of_skb(a.skb()) {
-            ct().table.kill(c);
-        }
+        out(ct, &mut a);
+        out(ct, &mut b);
+        check_eq!(t, confirm(a.skb()), Verdict::Accept);
+        check_eq!(t, confirm(b.skb()), Verdict::Drop);
+        check_eq!(t, ct.stats.sum(|s| s.insert_failed), 1);
+        check_eq!(t, ct.stats.sum(|s| s.drop), 1);
     }
 
     fn packets_already_carrying_a_state_are_left_alone() {
+        let st = state!(t);
+        let ct = st.ct();
         let Some(mut p) = packet(ipproto::UDP, 7, 8, 1000, 53) else { return check!(t, false) };
         p.skb().set_nfct(CtInfo::Untracked as usize);
-        let count = ct().count.load(core::sync::atomic::Ordering::Relaxed);
-        check_eq!(t, track(&mut p), Verdict::Accept);
+        check_eq!(t, out(ct, &mut p), Verdict::Accept);
         check_eq!(t, p.skb().nfct(), CtInfo::Untracked as usize);
-        check_eq!(t, ct().count.load(core::sync::atomic::Ordering::Relaxed), count);
+        check_eq!(t, ct.count.load(Ordering::Acquire), 0);
     }
 
     fn a_packet_dropped_before_confirmation_leaves_nothing() {
-        let count = ct().count.load(core::sync::atomic::Ordering::Relaxed);
+        let st = state!(t);
+        let ct = st.ct();
         {
             let Some(mut p) = packet(ipproto::UDP, 9, 10, 1000, 53) else { return check!(t, false) };
-            track(&mut p);
-            check_eq!(t, ct().count.load(core::sync::atomic::Ordering::Relaxed), count + 1);
+            out(ct, &mut p);
+            check_eq!(t, ct.count.load(Ordering::Acquire), 1);
         }
-        check_eq!(t, ct().count.load(core::sync::atomic::Ordering::Relaxed), count);
+        check_eq!(t, ct.count.load(Ordering::Acquire), 0);
+    }
+
+    fn headers_are_read_across_page_fragments() {
+        let data = bytes(ipproto::UDP, 11, 12, 4321, 53, 64);
+        // The IP header in the head, the UDP header split between head and fragment, and all of
+        // it in the fragment.
+        for linear in [0usize, 20, 24, 28, data.len()] {
+            let Some(mut skb) = OwnedSkb::paged(&data, linear) else { return check!(t, false) };
+            match parse_in(&mut skb) {
+                Ok(Parsed::Flow { tuple, .. }) => {
+                    check_eq!(t, (tuple.src_id(), tuple.dst_id()), (4321, 53));
+                    check_eq!(t, tuple.src()[..4], [198, 51, 100, 11]);
+                }
+                _ => check!(t, false),
+            }
+        }
+    }
+
+    fn the_kernel_verifies_checksums_on_input() {
+        let good = bytes(ipproto::UDP, 13, 14, 1000, 53, 33);
+        let mut bad = bytes(ipproto::UDP, 13, 14, 1000, 53, 33);
+        if let Some(b) = bad.last_mut() {
+            *b ^= 0x55;
+        }
+        for linear in [good.len(), 28] {
+            match (OwnedSkb::paged(&good, linear), OwnedSkb::paged(&bad, linear)) {
+                (Some(mut g), Some(mut b)) => {
+                    check!(t, matches!(parse_in(&mut g), Ok(Parsed::Flow { .. })));
+                    check_eq!(t, parse_in(&mut b), Err(Invalid::Checksum));
+                }
+                _ => check!(t, false),
+            }
+        }
     }
 });

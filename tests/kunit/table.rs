@@ -3,16 +3,15 @@
 //! The connection table: insertion, lookup from both directions, expiry, early drop, clashes,
 //! concurrent use and RCU-deferred freeing.
 //!
-//! The cases use the initial namespace's live table, with addresses from 198.51.100.0/24
-//! (TEST-NET-2) that no test traffic uses, and leave it as they found it.
+//! Each case has a state of its own (see [`TestState`]).
 
+use super::TestState;
 use crate::ct::conn::{Conn, NewConn, FREED};
-use crate::ct::netns::{CtNet, MAX};
-use crate::ct::pipeline::hash;
+use crate::ct::pipeline::{create, hash};
 use crate::ct::proto::ProtoState;
+use crate::ct::state::CtNet;
 use crate::ct::status::{bits, Dir};
 use crate::ct::sys::kunit::{check, check_eq, kunit_suite};
-use crate::ct::sys::net::Net;
 use crate::ct::sys::sync::{rcu_barrier, RcuGuard};
 use crate::ct::sys::time::{self, sleep_ms, HZ};
 use crate::ct::table::InsertError;
@@ -21,11 +20,6 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use kernel::types::ARef;
-
-fn ct() -> &'static CtNet {
-    // SAFETY: The module is loaded: its state is set up in every namespace.
-    unsafe { Net::init().state::<CtNet>() }.expect("the initial namespace is tracked")
-}
 
 fn tuple(host: u8, sport: u16) -> Tuple {
     let addr = |h: u8| {
@@ -36,41 +30,55 @@ fn tuple(host: u8, sport: u16) -> Tuple {
     Tuple::new(L3::Ipv4, ipproto::UDP, addr(host), addr(200), sport, 53)
 }
 
-/// A new unconfirmed connection for `t`, living `secs` seconds once confirmed.
-fn conn(t: &Tuple, secs: u32, status: usize) -> Option<ARef<Conn>> {
+/// A new unconfirmed connection of `ct` for `t`, living `secs` seconds once confirmed.
+fn conn(ct: &CtNet, t: &Tuple, secs: u32, status: usize) -> Option<ARef<Conn>> {
     let reply = t.invert()?;
-    ct().create(NewConn {
-        net: Net::init(),
-        orig: *t,
-        reply,
-        hashes: [hash(t), hash(&reply)],
-        proto: ProtoState::default(),
-        timeout: secs * HZ,
-        status,
-        acct: false,
-    })
+    create(
+        ct,
+        NewConn {
+            orig: *t,
+            reply,
+            hashes: [hash(t), hash(&reply)],
+            proto: ProtoState::default(),
+            timeout: secs * HZ,
+            status,
+            acct: false,
+        },
+    )
 }
 
-fn find(t: &Tuple) -> Option<(ARef<Conn>, Dir)> {
+fn find(ct: &CtNet, t: &Tuple) -> Option<(ARef<Conn>, Dir)> {
     let rcu = RcuGuard::new();
-    ct().table.find(t, hash(t), time::now(), &rcu)
+    ct.table.find(t, hash(t), time::now(), &rcu)
+}
+
+/// Starts a case: its state, or a failure.
+macro_rules! state {
+    ($t:ident) => {
+        match TestState::new() {
+            Some(s) => s,
+            None => return check!($t, false),
+        }
+    };
 }
 
 kunit_suite!("rust_conntrack_table", t => {
     fn finds_a_connection_from_both_directions() {
+        let st = state!(t);
+        let ct = st.ct();
         let orig = tuple(1, 1000);
-        let Some(c) = conn(&orig, 30, 0) else { return check!(t, false) };
-        check!(t, find(&orig).is_none());
-        check!(t, ct().table.insert(&c, time::now()).is_ok());
+        let Some(c) = conn(ct, &orig, 30, 0) else { return check!(t, false) };
+        check!(t, find(ct, &orig).is_none());
+        check!(t, ct.table.insert(&c, time::now()).is_ok());
         check!(t, c.status() & bits::CONFIRMED != 0);
-        match find(&orig) {
+        match find(ct, &orig) {
             Some((found, dir)) => {
                 check!(t, core::ptr::eq(&*found, &*c));
                 check_eq!(t, dir, Dir::Original);
             }
             None => check!(t, false),
         }
-        match find(&orig.invert().unwrap()) {
+        match find(ct, &orig.invert().unwrap()) {
             Some((found, dir)) => {
                 check!(t, core::ptr::eq(&*found, &*c));
                 check_eq!(t, dir, Dir::Reply);
@@ -79,79 +87,85 @@ kunit_suite!("rust_conntrack_table", t => {
         }
         // Ours and the table's.
         check_eq!(t, c.refs(), 2);
-        check!(t, ct().table.kill(&c));
-        check!(t, !ct().table.kill(&c));
-        check!(t, find(&orig).is_none());
+        check!(t, ct.table.kill(&c));
+        check!(t, !ct.table.kill(&c));
+        check!(t, find(ct, &orig).is_none());
         check_eq!(t, c.refs(), 1);
     }
 
     fn expired_connections_are_not_found() {
+        let st = state!(t);
+        let ct = st.ct();
         let orig = tuple(2, 1000);
-        let Some(c) = conn(&orig, 1, 0) else { return check!(t, false) };
-        check!(t, ct().table.insert(&c, time::now()).is_ok());
-        check!(t, find(&orig).is_some());
+        let Some(c) = conn(ct, &orig, 1, 0) else { return check!(t, false) };
+        check!(t, ct.table.insert(&c, time::now()).is_ok());
+        check!(t, find(ct, &orig).is_some());
         sleep_ms(1000 + 2000 / HZ);
-        check!(t, find(&orig).is_none());
+        check!(t, find(ct, &orig).is_none());
         // The lookup that met it removed it.
         check!(t, c.status() & bits::DYING != 0);
         check_eq!(t, c.refs(), 1);
     }
 
     fn the_second_of_two_racing_connections_clashes() {
+        let st = state!(t);
+        let ct = st.ct();
         let orig = tuple(3, 1000);
-        let (Some(a), Some(b)) = (conn(&orig, 30, 0), conn(&orig, 30, 0)) else { return check!(t, false) };
-        check!(t, ct().table.insert(&a, time::now()).is_ok());
-        match ct().table.insert(&b, time::now()) {
+        let (Some(a), Some(b)) = (conn(ct, &orig, 30, 0), conn(ct, &orig, 30, 0)) else { return check!(t, false) };
+        check!(t, ct.table.insert(&a, time::now()).is_ok());
+        match ct.table.insert(&b, time::now()) {
             Err(InsertError::Clash(winner)) => check!(t, core::ptr::eq(&*winner, &*a)),
             _ => check!(t, false),
         }
         check!(t, b.status() & bits::CONFIRMED == 0);
         // A connection opened from the other side clashes too.
-        let Some(r) = conn(&orig.invert().unwrap(), 30, 0) else { return check!(t, false) };
-        check!(t, matches!(ct().table.insert(&r, time::now()), Err(InsertError::Clash(_))));
-        ct().table.kill(&a);
+        let Some(r) = conn(ct, &orig.invert().unwrap(), 30, 0) else { return check!(t, false) };
+        check!(t, matches!(ct.table.insert(&r, time::now()), Err(InsertError::Clash(_))));
+        ct.table.kill(&a);
     }
 
     fn a_full_namespace_evicts_unassured_connections() {
-        let saved = MAX.load(Ordering::Relaxed);
+        let st = state!(t);
+        let ct = st.ct();
         let (assured, plain) = (tuple(4, 1000), tuple(5, 1000));
-        let (Some(a), Some(p)) = (conn(&assured, 30, bits::ASSURED), conn(&plain, 30, 0)) else {
+        let (Some(a), Some(p)) = (conn(ct, &assured, 30, bits::ASSURED), conn(ct, &plain, 30, 0)) else {
             return check!(t, false);
         };
-        check!(t, ct().table.insert(&a, time::now()).is_ok());
-        check!(t, ct().table.insert(&p, time::now()).is_ok());
-        let evicted = ct().stats.sum(|s| s.early_drop);
+        check!(t, ct.table.insert(&a, time::now()).is_ok());
+        check!(t, ct.table.insert(&p, time::now()).is_ok());
+        let evicted = ct.stats.sum(|s| s.early_drop);
         // Full: a new connection needs room, which an unassured one near it gives up.
-        MAX.store(ct().count.load(Ordering::Relaxed), Ordering::Relaxed);
-        let again = conn(&plain, 30, 0);
+        ct.limit.store(ct.count.load(Ordering::Relaxed), Ordering::Relaxed);
+        let again = conn(ct, &plain, 30, 0);
         check!(t, again.is_some());
         check!(t, p.status() & bits::DYING != 0);
-        check_eq!(t, ct().stats.sum(|s| s.early_drop), evicted + 1);
+        check_eq!(t, ct.stats.sum(|s| s.early_drop), evicted + 1);
         // An assured one does not: with nothing else near, the new connection is refused.
-        MAX.store(ct().count.load(Ordering::Relaxed), Ordering::Relaxed);
-        let refused = conn(&assured, 30, 0);
+        ct.limit.store(ct.count.load(Ordering::Relaxed), Ordering::Relaxed);
+        let refused = conn(ct, &assured, 30, 0);
         check!(t, refused.is_none());
         check!(t, a.status() & bits::DYING == 0);
-        MAX.store(saved, Ordering::Relaxed);
         drop((again, refused));
-        ct().table.kill(&a);
+        ct.table.kill(&a);
     }
 
     fn connections_are_freed_only_after_readers_are_done() {
+        let st = state!(t);
+        let ct = st.ct();
         let orig = tuple(6, 1000);
-        let Some(c) = conn(&orig, 30, 0) else { return check!(t, false) };
-        check!(t, ct().table.insert(&c, time::now()).is_ok());
+        let Some(c) = conn(ct, &orig, 30, 0) else { return check!(t, false) };
+        check!(t, ct.table.insert(&c, time::now()).is_ok());
         let raw: *const Conn = &*c;
         drop(c);
         rcu_barrier();
         let freed = FREED.load(Ordering::Relaxed);
         {
             let rcu = RcuGuard::new();
-            let seen = ct().table.walk(ct().table.bucket(hash(&orig)), &rcu).find(|(c, _)| core::ptr::eq(*c, raw));
+            let seen = ct.table.walk(ct.table.bucket(hash(&orig)), &rcu).find(|(c, _)| core::ptr::eq(*c, raw));
             check!(t, seen.is_some());
             if let Some((c, _)) = seen {
                 // The last reference goes while this reader still holds the connection...
-                ct().table.kill(c);
+                ct.table.kill(c);
                 // ...which stays readable until the read section ends.
                 check!(t, *c.tuple(Dir::Original) == orig);
                 check_eq!(t, FREED.load(Ordering::Relaxed), freed);
@@ -162,9 +176,12 @@ kunit_suite!("rust_conntrack_table", t => {
     }
 
     fn threads_insert_and_look_up_at_once() {
+        let st = match TestState::new().map(|s| Arc::new(s, GFP_KERNEL)) {
+            Some(Ok(s)) => s,
+            _ => return check!(t, false),
+        };
         const THREADS: u16 = 4;
         const EACH: u16 = 250;
-        let before = ct().count.load(Ordering::Relaxed);
         let done = match Arc::new(AtomicUsize::new(0), GFP_KERNEL) {
             Ok(d) => d,
             Err(_) => return check!(t, false),
@@ -174,25 +191,26 @@ kunit_suite!("rust_conntrack_table", t => {
             Err(_) => return check!(t, false),
         };
         for thread in 0..THREADS {
-            let (done, missed) = (done.clone(), missed.clone());
+            let (done, missed, st) = (done.clone(), missed.clone(), st.clone());
             let spawned = kernel::workqueue::system_unbound().try_spawn(GFP_KERNEL, move || {
+                let ct = st.ct();
                 let mut conns = KVec::new();
                 for i in 0..EACH {
                     let orig = tuple(10 + thread as u8, 2000 + i);
-                    let Some(c) = conn(&orig, 30, 0) else { continue };
-                    if ct().table.insert(&c, time::now()).is_err() {
+                    let Some(c) = conn(ct, &orig, 30, 0) else { continue };
+                    if ct.table.insert(&c, time::now()).is_err() {
                         missed.fetch_add(1, Ordering::Relaxed);
                     }
                     let _ = conns.push(c, GFP_KERNEL);
                     // Look up this thread's and the others' connections as they come.
                     for other in 0..THREADS {
-                        let _ = find(&tuple(10 + other as u8, 2000 + i / 2));
+                        let _ = find(ct, &tuple(10 + other as u8, 2000 + i / 2));
                     }
                 }
                 for i in 0..EACH {
-                    match find(&tuple(10 + thread as u8, 2000 + i).invert().unwrap()) {
+                    match find(ct, &tuple(10 + thread as u8, 2000 + i).invert().unwrap()) {
                         Some((c, _)) => {
-                            ct().table.kill(&c);
+                            ct.table.kill(&c);
                         }
                         None => {
                             missed.fetch_add(1, Ordering::Relaxed);
@@ -212,6 +230,46 @@ kunit_suite!("rust_conntrack_table", t => {
         check_eq!(t, done.load(Ordering::Acquire), THREADS as usize);
         check_eq!(t, missed.load(Ordering::Relaxed), 0);
         rcu_barrier();
-        check_eq!(t, ct().count.load(Ordering::Relaxed), before);
+        check_eq!(t, st.ct().count.load(Ordering::Relaxed), 0);
+    }
+
+    fn a_table_leaves_other_tables_connections_alone() {
+        let (a, b) = (state!(t), state!(t));
+        let orig = tuple(7, 1000);
+        let Some(c) = conn(a.ct(), &orig, 30, 0) else { return check!(t, false) };
+        check!(t, matches!(b.ct().table.insert(&c, time::now()), Err(InsertError::Foreign)));
+        check!(t, c.status() & bits::CONFIRMED == 0);
+        check!(t, a.ct().table.insert(&c, time::now()).is_ok());
+        check!(t, !b.ct().table.kill(&c));
+        check_eq!(t, c.refs(), 2);
+        check!(t, a.ct().table.kill(&c));
+        check_eq!(t, c.refs(), 1);
+    }
+
+    fn the_count_follows_allocation_and_freeing() {
+        let st = state!(t);
+        let ct = st.ct();
+        let count = || ct.count.load(Ordering::Acquire);
+        let Some(c) = conn(ct, &tuple(8, 1000), 30, 0) else { return check!(t, false) };
+        check_eq!(t, count(), 1);
+        // Never confirmed: freed at once.
+        drop(c);
+        check_eq!(t, count(), 0);
+        let Some(c) = conn(ct, &tuple(8, 1001), 30, bits::ASSURED) else { return check!(t, false) };
+        check!(t, ct.table.insert(&c, time::now()).is_ok());
+        // At the limit, with nothing to evict, a new one is refused and not counted.
+        ct.limit.store(1, Ordering::Relaxed);
+        check!(t, conn(ct, &tuple(8, 1002), 30, 0).is_none());
+        check_eq!(t, count(), 1);
+        ct.limit.store(0, Ordering::Relaxed);
+        let Some(other) = conn(ct, &tuple(8, 1002), 30, 0) else { return check!(t, false) };
+        check_eq!(t, count(), 2);
+        drop(other);
+        check_eq!(t, count(), 1);
+        ct.table.kill(&c);
+        drop(c);
+        // Confirmed: freed after a grace period.
+        rcu_barrier();
+        check_eq!(t, count(), 0);
     }
 });

@@ -4,17 +4,26 @@
 . "$(dirname "$0")/lib.sh"
 
 load
+dmesg -C
 for round in 1 2 3; do
 	ns_add "n$round" "m$round"
 	link "n$round" "m$round" "$round"
 	ip netns exec "n$round" ping -c 1 -W 2 "10.0.$round.2" >/dev/null
 	check "round $round: the new namespace's table has the ping" \
 		bash -c "ip netns exec n$round cat /proc/net/nf_conntrack | grep -q 'icmp .*dst=10.0.$round.2'"
-	check "round $round: its sysctls exist" test -r "/proc/sys/net/netfilter/nf_conntrack_max"
+	ip netns exec "n$round" sysctl -qw net.netfilter.nf_conntrack_udp_timeout=$((40 + round))
+	check_eq "round $round: the new namespace has sysctls of its own" $((40 + round)) \
+		"$(ip netns exec "n$round" sysctl -n net.netfilter.nf_conntrack_udp_timeout)"
+	check_eq "round $round: the initial namespace's stay as they were" 30 \
+		"$(sysctl -n net.netfilter.nf_conntrack_udp_timeout)"
 	ip netns del "n$round"
 	ip netns del "m$round"
 done
-check "namespaces deleted with connections in their tables" true
+# Unloading destroys the connection caches, which the kernel refuses loudly while they still
+# hold objects: connections of deleted namespaces must all be freed by then.
+check "namespaces deleted with connections in their tables: the module unloads" unload
+check "no connection outlived its namespace" bash -c "! dmesg | grep -E 'rust_conntrack.*(still has objects|Objects remaining)'"
+load
 
 # Unload and load again while UDP, TCP and ping traffic flows.
 pair

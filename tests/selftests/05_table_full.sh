@@ -25,7 +25,7 @@ for port in 6000 6001 6002; do udp_send c 10.0.2.2 "$port" 40000; done
 check_eq "c is not affected by a" 3 "$(ct_count c)"
 check_eq "c dropped nothing" 0 "$(stat c drop)"
 
-# Evictable entries near a new one make room: with room for one, the new replaces the old.
+# Lowering the limit removes nothing.
 sysctl -qw net.netfilter.nf_conntrack_max=3
 check_eq "c over its new limit keeps what it has" 3 "$(ct_count c)"
 sysctl -qw "net.netfilter.nf_conntrack_max=$saved"
@@ -33,3 +33,20 @@ for port in $(seq 5020 5024); do udp_send a 10.0.1.2 "$port" 40000; done
 check_eq "with the limit raised, a tracks again" 10 "$(ct_count a)"
 cleanup
 check "unload" unload
+
+# Unassured entries near a new one make room for it. With few buckets every new connection
+# has full ones near it, and the table holds the newest connections.
+load hashsize=1
+ns_add a b
+link a b 1
+ip netns exec a sysctl -qw net.netfilter.nf_conntrack_udp_timeout=3600
+sysctl -qw net.netfilter.nf_conntrack_max=100
+for port in $(seq 7000 7199); do udp_send a 10.0.1.2 "$port" 40000; done
+n=$(ct_count a)
+check "a stays within the limit" test "$n" -le 100 -a "$n" -ge 90
+check_ge "a evicted unassured connections to make room" 50 "$(stat a early_drop)"
+check_ge "each connection over the limit evicted one or was dropped" 100 \
+	$(($(stat a early_drop) + $(stat a drop)))
+sysctl -qw "net.netfilter.nf_conntrack_max=$saved"
+cleanup
+check "unload with a full table" unload

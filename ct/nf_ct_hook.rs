@@ -4,12 +4,11 @@
 //! through `nf_ct_hook` about packets that carry a connection.
 
 use super::conn::Conn;
-use super::netns::CtNet;
 use super::packet::{parse, Parsed};
 use super::pipeline;
 use super::proto::TcpState;
+use super::state::CtNet;
 use super::status::{bits, CtInfo, Dir};
-use super::sys::bindings;
 use super::sys::ct_hook::CtHook;
 use super::sys::net::Net;
 use super::sys::netfilter::{Hook, Verdict};
@@ -24,10 +23,11 @@ use core::sync::atomic::Ordering::Relaxed;
 pub(crate) struct Provider;
 
 impl CtHook for Provider {
-    unsafe fn destroy(nfct: NonNull<bindings::nf_conntrack>) {
-        // SAFETY: Every `nf_conntrack` reaching this hook is the head of one of our connections
-        // (see `Conn::of_skb`), and its count has dropped to zero.
-        unsafe { Conn::destroy(nfct.cast()) };
+    type Conn = Conn;
+
+    unsafe fn destroy(conn: NonNull<Conn>) {
+        // SAFETY: Its count has dropped to zero (the function's safety requirements).
+        unsafe { Conn::destroy(conn) };
     }
 
     fn attach(new: &mut Skb, old: &Skb) {
@@ -48,7 +48,7 @@ impl CtHook for Provider {
             return Some(*conn.tuple(ctinfo.dir()));
         }
         // Untracked here: look the IPv4 packet up, and answer with the other direction.
-        let ct = CtNet::of_any(skb.dev_net()?, rcu)?;
+        let ct = skb.dev_net()?.state::<CtNet>(rcu)?;
         let Ok(Parsed::Flow { tuple, .. }) =
             parse(&skb.network(Hook::PostRouting, L3::Ipv4), L3::Ipv4, false)
         else {
@@ -60,17 +60,13 @@ impl CtHook for Provider {
         Some(*conn.tuple(dir.other()))
     }
 
-    fn set_closing(nfct: NonNull<bindings::nf_conntrack>) {
-        // SAFETY: As in `destroy`; the caller's skb holds a reference.
-        let conn = unsafe { Conn::from_nfct(nfct.as_ptr() as usize) };
+    fn set_closing(conn: &Conn) {
         // As nf_conntrack: a reset closes confirmed TCP connections only.
         if conn.status() & bits::CONFIRMED == 0 || conn.tuple(Dir::Original).proto() != ipproto::TCP
         {
             return;
         }
-        let Some(ct) = CtNet::of_conn(conn) else {
-            return;
-        };
+        let ct = conn.owner();
         let close = ct.timeouts.tcp_close.load(Relaxed).max(0) as u32 * HZ;
         conn.with_proto(|s| {
             if s.tcp != TcpState::Close {
@@ -81,7 +77,7 @@ impl CtHook for Provider {
     }
 
     fn confirm(skb: &mut Skb) -> Verdict {
-        pipeline::confirm(skb, None)
+        pipeline::confirm(skb)
     }
 
     fn update(_net: &Net, _skb: &mut Skb) -> Verdict {

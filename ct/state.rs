@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The connection tracking state of one network namespace: its table, counters and settings.
+//!
+//! The packet path, the garbage collector, the files and the sysctls all work on this state;
+//! `netns` sets it up and tears it down with its namespace.
+
+use super::format::Stats;
+use super::pacer::GcPacer;
+use super::proto::Timeouts;
+use super::sys::bindings;
+use super::sys::net::Net;
+use super::sys::netfilter::Hook;
+use super::sys::percpu::PerCpu;
+use super::sys::work::{impl_has_delayed_work, DelayedWork};
+use super::table::Table;
+use super::tuple::L3;
+use core::sync::atomic::{AtomicI32, AtomicU8, Ordering};
+use kernel::new_mutex;
+use kernel::prelude::*;
+use kernel::sync::Mutex;
+
+/// The most connections a namespace may hold, zero for no limit (`nf_conntrack_max`); set from
+/// the init namespace.
+pub(crate) static MAX: AtomicI32 = AtomicI32::new(0);
+/// Buckets in each namespace's table (`nf_conntrack_buckets`).
+pub(crate) static BUCKETS: AtomicI32 = AtomicI32::new(0);
+
+/// Packets seen at each hook, per network protocol: `[l3][hook]`.
+#[derive(Clone, Copy, Default)]
+#[repr(C)]
+pub(crate) struct HookCounts([[u32; 5]; 2]);
+
+impl HookCounts {
+    /// The counter of `hook` for `l3`.
+    #[inline]
+    pub(crate) fn at(&self, l3: L3, hook: Hook) -> &u32 {
+        let row = match l3 {
+            L3::Ipv4 => 0,
+            L3::Ipv6 => 1,
+        };
+        &self.0[row][hook as usize]
+    }
+}
+
+/// Connection tracking state of one network namespace.
+///
+/// # Invariants
+///
+/// `net` is the namespace the state belongs to, alive as long as the state.
+#[pin_data]
+pub(crate) struct CtNet {
+    /// The garbage collector's work item; first, so that dropping the state cancels it before
+    /// anything it uses goes.
+    #[pin]
+    pub(crate) gc_work: DelayedWork<CtNet>,
+    /// The namespace.
+    net: *mut bindings::net,
+    /// The connections.
+    pub(crate) table: Table,
+    /// Connections allocated and not yet freed (`nf_conntrack_count`).
+    pub(crate) count: AtomicI32,
+    /// The namespace's own limit on connections, below the shared `nf_conntrack_max`; zero for
+    /// none.
+    pub(crate) limit: AtomicI32,
+    /// Per-CPU statistics.
+    pub(crate) stats: PerCpu<Stats>,
+    /// Per-CPU packets seen at each hook.
+    pub(crate) hooks_seen: PerCpu<HookCounts>,
+    /// Protocol timeouts, in seconds.
+    pub(crate) timeouts: Timeouts,
+    /// Whether new connections count packets and bytes (`nf_conntrack_acct`).
+    pub(crate) acct: AtomicU8,
+    /// Whether checksums are verified on input (`nf_conntrack_checksum`).
+    pub(crate) checksum: AtomicU8,
+    /// Where the garbage collector is; only its work function takes it.
+    #[pin]
+    pub(crate) gc: Mutex<GcPacer>,
+}
+
+// SAFETY: The namespace pointer is valid from any thread; everything else is atomic or
+// synchronised.
+unsafe impl Send for CtNet {}
+// SAFETY: As above.
+unsafe impl Sync for CtNet {}
+
+impl_has_delayed_work!(CtNet, gc_work);
+
+impl CtNet {
+    /// The state of `net`, with `buckets` buckets.
+    pub(crate) fn new(net: &Net, buckets: usize) -> Result<impl PinInit<Self, Error> + use<>> {
+        let net = net.as_ptr();
+        let table = Table::new(buckets)?;
+        let (stats, hooks_seen) = (PerCpu::new()?, PerCpu::new()?);
+        // INVARIANT: The state is made for `net`.
+        Ok(try_pin_init!(Self {
+            gc_work <- DelayedWork::new(),
+            net,
+            table,
+            count: AtomicI32::new(0),
+            limit: AtomicI32::new(0),
+            stats,
+            hooks_seen,
+            timeouts: Timeouts::new(),
+            acct: AtomicU8::new(u8::from(super::sys::params::acct())),
+            checksum: AtomicU8::new(1),
+            gc <- new_mutex!(GcPacer::new()),
+        }? Error))
+    }
+
+    /// The namespace.
+    pub(crate) fn net(&self) -> &Net {
+        // SAFETY: The namespace outlives its state (type invariants).
+        unsafe { Net::from_raw(self.net) }
+    }
+
+    /// The most connections the namespace may hold; zero for no limit.
+    pub(crate) fn max(&self) -> i32 {
+        let (shared, own) = (
+            MAX.load(Ordering::Relaxed),
+            self.limit.load(Ordering::Relaxed),
+        );
+        match (shared, own) {
+            (0, own) => own,
+            (shared, 0) => shared,
+            (shared, own) => shared.min(own),
+        }
+    }
+}

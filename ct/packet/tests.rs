@@ -99,7 +99,7 @@ fn ipv4_udp() {
         Ok(Parsed::Flow {
             tuple: Tuple::new(L3::Ipv4, ipproto::UDP, pad(&A4), pad(&B4), 40000, 53),
             l4: 20,
-            tcp_flags: 0,
+            tcp: Segment::default(),
         })
     );
 }
@@ -278,7 +278,7 @@ fn ipv6_udp_after_extension_headers() {
         Ok(Parsed::Flow {
             tuple: Tuple::new(L3::Ipv6, ipproto::UDP, A6, B6, 5353, 5353),
             l4: 72,
-            tcp_flags: 0,
+            tcp: Segment::default(),
         })
     );
     // The same fragment with a non-zero offset.

@@ -445,7 +445,7 @@ fn shorten(seen: &Seen, kind: Kind, state: &mut ProtoState, t: &Timeouts) -> Opt
     let dir = seen.dir;
     if state.last_dir() != dir && matches!(state.last_kind(), Kind::Fin | Kind::Rst) {
         let unack = seen.secs(&t.tcp_unacknowledged);
-        if seen.expires < 120 * seen.hz || seen.expires <= unack {
+        if seen.expires < seen.hz.saturating_mul(120) || seen.expires <= unack {
             return None;
         }
         return Some(unack);

@@ -88,7 +88,9 @@ fn write_tuple(w: &mut impl Write, t: &Tuple) -> fmt::Result {
     write_addr(w, t.l3(), t.dst())?;
     w.write_char(' ')?;
     match t.proto() {
-        ipproto::TCP | ipproto::UDP => write!(w, "sport={} dport={} ", t.src_id(), t.dst_id()),
+        ipproto::TCP | ipproto::UDP | ipproto::UDPLITE => {
+            write!(w, "sport={} dport={} ", t.src_id(), t.dst_id())
+        }
         ipproto::ICMP | ipproto::ICMPV6 => {
             write!(
                 w,

@@ -5,8 +5,13 @@
 //! Every header is copied out through [`Packet::read`] after its length is known to be there, so
 //! no read goes past the end of a packet, however malformed.
 
+mod tcp;
+
+pub(crate) use tcp::{seq_after, Segment, TcpOptions};
+
 use super::proto::tcp_valid_flags;
 use super::tuple::{icmp, icmpv6, ipproto, Tuple, L3};
+use tcp::{HeaderError, TcpHeader};
 
 /// The bytes of one packet, from its network header on.
 pub(crate) trait Packet {
@@ -18,6 +23,11 @@ pub(crate) trait Packet {
 
     /// Whether the transport checksum of the `proto` payload at `l4` is correct.
     fn checksum_ok(&self, l3: L3, l4: usize, proto: u8) -> bool;
+
+    /// Whether the checksum over the first `cover` bytes from `l4` is correct, with a
+    /// pseudo-header of protocol `proto` and the whole payload's length, as
+    /// `nf_checksum_partial()` computes it.
+    fn checksum_partial_ok(&self, l3: L3, l4: usize, cover: usize, proto: u8) -> bool;
 }
 
 /// What a packet is to connection tracking.
@@ -29,8 +39,8 @@ pub(crate) enum Parsed {
         tuple: Tuple,
         /// Offset of the transport header.
         l4: usize,
-        /// The TCP flags; zero for other protocols.
-        tcp_flags: u8,
+        /// The TCP segment; all zero for other protocols.
+        tcp: Segment,
     },
     /// An ICMP or ICMPv6 error about a packet of another flow.
     Error {
@@ -102,40 +112,87 @@ pub(crate) fn parse<P: Packet + ?Sized>(
                 net,
                 u16::from_be_bytes([sp0, sp1]),
                 u16::from_be_bytes([dp0, dp1]),
-                0,
             ))
         }
+        (ipproto::UDPLITE, _) => udplite(pkt, l3, net, verify_checksum),
         (ipproto::TCP, _) => {
-            let h: [u8; 20] = pkt.read(net.l4).ok_or(Invalid::Truncated)?;
-            let doff = usize::from(h[12] >> 4) * 4;
-            if doff < 20 || doff > pkt.total_len() - net.l4 {
-                return Err(Invalid::Malformed);
-            }
+            let h = TcpHeader::read(pkt, net.l4).map_err(|e| match e {
+                HeaderError::Truncated => Invalid::Truncated,
+                HeaderError::Malformed => Invalid::Malformed,
+            })?;
             if verify_checksum && !pkt.checksum_ok(l3, net.l4, ipproto::TCP) {
                 return Err(Invalid::Checksum);
             }
-            if !tcp_valid_flags(h[13]) {
+            if !tcp_valid_flags(h.flags()) {
                 return Err(Invalid::Malformed);
             }
-            Ok(flow(
-                l3,
-                net,
-                u16::from_be_bytes([h[0], h[1]]),
-                u16::from_be_bytes([h[2], h[3]]),
-                h[13],
-            ))
+            Ok(Parsed::Flow {
+                tuple: Tuple::new(l3, net.proto, net.src, net.dst, h.src_port(), h.dst_port()),
+                l4: net.l4,
+                tcp: h.segment(pkt),
+            })
         }
-        _ => Ok(flow(l3, net, 0, 0, 0)),
+        _ => Ok(flow(l3, net, 0, 0)),
     }
 }
 
 #[inline(always)]
-fn flow(l3: L3, net: Network, src_id: u16, dst_id: u16, tcp_flags: u8) -> Parsed {
+fn flow(l3: L3, net: Network, src_id: u16, dst_id: u16) -> Parsed {
     Parsed::Flow {
         tuple: Tuple::new(l3, net.proto, net.src, net.dst, src_id, dst_id),
         l4: net.l4,
-        tcp_flags,
+        tcp: Segment::default(),
     }
+}
+
+/// Byte offsets of the UDP and UDP-Lite header's fields.
+mod udp_field {
+    use core::ops::Range;
+
+    /// Source port.
+    pub(super) const SRC_PORT: Range<usize> = 0..2;
+    /// Destination port.
+    pub(super) const DST_PORT: Range<usize> = 2..4;
+    /// Length (UDP) or checksum coverage (UDP-Lite).
+    pub(super) const LEN: Range<usize> = 4..6;
+    /// Checksum.
+    pub(super) const CHECKSUM: Range<usize> = 6..8;
+    /// Length of the header.
+    pub(super) const HEADER_LEN: usize = 8;
+}
+
+/// UDP-Lite: ports as UDP; the length field is the checksum's coverage, zero for the whole
+/// datagram, and the checksum is mandatory (`udplite_error()`).
+fn udplite<P: Packet + ?Sized>(
+    pkt: &P,
+    l3: L3,
+    net: Network,
+    verify_checksum: bool,
+) -> Result<Parsed, Invalid> {
+    let h: [u8; udp_field::HEADER_LEN] = pkt.read(net.l4).ok_or(Invalid::Truncated)?;
+    let be16 = |r: core::ops::Range<usize>| match h.get(r) {
+        Some(&[a, b]) => u16::from_be_bytes([a, b]),
+        _ => 0,
+    };
+    let len = pkt.total_len() - net.l4;
+    let cover = match usize::from(be16(udp_field::LEN)) {
+        0 => len,
+        c if c < udp_field::HEADER_LEN || c > len => return Err(Invalid::Malformed),
+        c => c,
+    };
+    if be16(udp_field::CHECKSUM) == 0 {
+        return Err(Invalid::Checksum);
+    }
+    // As nf_conntrack, the pseudo-header is UDP's.
+    if verify_checksum && !pkt.checksum_partial_ok(l3, net.l4, cover, ipproto::UDP) {
+        return Err(Invalid::Checksum);
+    }
+    Ok(flow(
+        l3,
+        net,
+        be16(udp_field::SRC_PORT),
+        be16(udp_field::DST_PORT),
+    ))
 }
 
 /// Whether an IPv4 packet is a fragment, first or not.
@@ -267,12 +324,12 @@ fn icmp<P: Packet + ?Sized>(
     };
     if !is_error {
         let id = u16::from_be_bytes([id0, id1]);
-        return Ok(flow(l3, net, id, u16::from(ty) << 8 | u16::from(code), 0));
+        return Ok(flow(l3, net, id, u16::from(ty) << 8 | u16::from(code)));
     }
     // The quoted packet: its network header and the start of its transport header.
     let inner = network(pkt, l3, net.l4 + 8).map_err(|_| Invalid::Icmp)?;
     let (src_id, dst_id) = match inner.proto {
-        ipproto::TCP | ipproto::UDP => {
+        ipproto::TCP | ipproto::UDP | ipproto::UDPLITE => {
             let [s0, s1, d0, d1] = pkt.read(inner.l4).ok_or(Invalid::Icmp)?;
             (u16::from_be_bytes([s0, s1]), u16::from_be_bytes([d0, d1]))
         }
@@ -310,23 +367,36 @@ impl Packet for [u8] {
     }
 
     fn checksum_ok(&self, l3: L3, l4: usize, proto: u8) -> bool {
-        let payload = &self[l4..];
-        let mut sum: u32 = 0;
+        let len = self.len().saturating_sub(l4);
+        self.checksum_partial_ok(l3, l4, len, proto)
+    }
+
+    fn checksum_partial_ok(&self, l3: L3, l4: usize, cover: usize, proto: u8) -> bool {
+        let Some(payload) = self.get(l4..) else {
+            return false;
+        };
+        let Some(covered) = payload.get(..cover) else {
+            return false;
+        };
+        let mut sum: u64 = 0;
         let mut add = |b: &[u8]| {
             for c in b.chunks(2) {
-                sum += u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]));
+                let hi = c.first().copied().unwrap_or(0);
+                let lo = c.get(1).copied().unwrap_or(0);
+                sum += u64::from(u16::from_be_bytes([hi, lo]));
             }
         };
-        // ICMP has no pseudo-header; UDP, TCP and ICMPv6 have.
+        // ICMP has no pseudo-header; UDP, UDP-Lite, TCP and ICMPv6 have.
         if proto != ipproto::ICMP {
-            match l3 {
-                L3::Ipv4 => add(&self[12..20]),
-                L3::Ipv6 => add(&self[8..40]),
-            }
+            let addrs = match l3 {
+                L3::Ipv4 => self.get(12..20),
+                L3::Ipv6 => self.get(8..40),
+            };
+            add(addrs.unwrap_or(&[]));
             add(&[0, proto]);
             add(&(payload.len() as u32).to_be_bytes());
         }
-        add(payload);
+        add(covered);
         while sum > 0xffff {
             sum = (sum & 0xffff) + (sum >> 16);
         }

@@ -32,6 +32,8 @@ pub(crate) mod ipproto {
     pub(crate) const UDP: u8 = 17;
     /// ICMP for IPv6.
     pub(crate) const ICMPV6: u8 = 58;
+    /// UDP with a partial checksum (RFC 3828).
+    pub(crate) const UDPLITE: u8 = 136;
 }
 
 /// ICMP message types.

@@ -99,7 +99,7 @@ fn ipv4_udp() {
         Ok(Parsed::Flow {
             tuple: Tuple::new(L3::Ipv4, ipproto::UDP, pad(&A4), pad(&B4), 40000, 53),
             l4: 20,
-            tcp_flags: 0,
+            tcp: Segment::default(),
         })
     );
 }
@@ -278,7 +278,7 @@ fn ipv6_udp_after_extension_headers() {
         Ok(Parsed::Flow {
             tuple: Tuple::new(L3::Ipv6, ipproto::UDP, A6, B6, 5353, 5353),
             l4: 72,
-            tcp_flags: 0,
+            tcp: Segment::default(),
         })
     );
     // The same fragment with a non-zero offset.
@@ -389,4 +389,154 @@ fn mutated_packets_never_panic_or_read_past_the_end() {
             }
         }
     }
+}
+
+/// A TCP header with `opts` (a whole number of words) and `data` after it.
+fn tcp_with(seq: u32, ack: u32, window: u16, flags: u8, opts: &[u8], data: &[u8]) -> Vec<u8> {
+    assert_eq!(opts.len() % 4, 0);
+    let mut p = tcp(4000, 80, flags);
+    p[4..8].copy_from_slice(&seq.to_be_bytes());
+    p[8..12].copy_from_slice(&ack.to_be_bytes());
+    p[12] = (((20 + opts.len()) / 4) as u8) << 4;
+    p[14..16].copy_from_slice(&window.to_be_bytes());
+    p.extend_from_slice(opts);
+    p.extend_from_slice(data);
+    p
+}
+
+fn segment_of(p: &[u8], l3: L3) -> Segment {
+    match parse(p, l3, false) {
+        Ok(Parsed::Flow { tcp, .. }) => tcp,
+        other => panic!("not a flow: {other:?}"),
+    }
+}
+
+/// A SACK option's blocks, each given by its left and right edges.
+fn sack_option(blocks: &[(u32, u32)]) -> Vec<u8> {
+    let mut o = std::vec![5, (2 + 8 * blocks.len()) as u8];
+    for (l, r) in blocks {
+        o.extend_from_slice(&l.to_be_bytes());
+        o.extend_from_slice(&r.to_be_bytes());
+    }
+    o
+}
+
+#[test]
+fn tcp_segment_numbers_length_and_options() {
+    // MSS, NOP, window scale 7, SACK permitted, two NOPs, a SACK option of two blocks, padding.
+    let mut opts = std::vec![2, 4, 5, 0xb4, 1, 3, 3, 7, 4, 2, 1, 1];
+    opts.extend(sack_option(&[(1500, 2000), (3000, 3500)]));
+    opts.extend_from_slice(&[1, 1]);
+    let p = ipv4(
+        ipproto::TCP,
+        A4,
+        B4,
+        &tcp_with(0xfffffff0, 1000, 512, 0x18, &opts, &[7; 100]),
+    );
+    let s = segment_of(&p, L3::Ipv4);
+    assert_eq!(
+        (s.seq, s.ack, s.window, s.flags),
+        (0xfffffff0, 1000, 512, 0x18)
+    );
+    assert_eq!(s.data_len, 100);
+    assert_eq!(s.sack, 3500);
+    assert_eq!(
+        s.options,
+        TcpOptions {
+            present: true,
+            window_scale: Some(7),
+            sack_permitted: true
+        }
+    );
+    assert_eq!(s.end(), 0xfffffff0u32.wrapping_add(100));
+    // Over IPv6, after the same header.
+    let p = ipv6(ipproto::TCP, A6, B6, &tcp_with(5, 6, 7, 0x12, &[], b"abc"));
+    let s = segment_of(&p, L3::Ipv6);
+    assert_eq!((s.data_len, s.sack, s.options.present), (3, 6, false));
+    assert_eq!(s.end(), 5 + 3 + 1);
+}
+
+#[test]
+fn tcp_options_as_nf_conntrack_reads_them() {
+    let options = |opts: &[u8], ack: u32| {
+        let p = ipv4(ipproto::TCP, A4, B4, &tcp_with(1, ack, 0, 0x10, opts, &[]));
+        let s = segment_of(&p, L3::Ipv4);
+        (s.options, s.sack)
+    };
+    // A scale over 14 counts as 14; the last window scale option wins.
+    let (o, _) = options(&[3, 3, 20, 0], 0);
+    assert_eq!(o.window_scale, Some(14));
+    let (o, _) = options(&[3, 3, 2, 1, 3, 3, 9, 0], 0);
+    assert_eq!(o.window_scale, Some(9));
+    // Options of the wrong size are skipped; the list ends at EOL.
+    let (o, _) = options(&[3, 4, 5, 5, 4, 2, 0, 0, 3, 3, 5, 0], 0);
+    assert_eq!((o.window_scale, o.sack_permitted), (None, true));
+    // An option shorter than two bytes, or running past the header, ends the walk.
+    let (o, _) = options(&[1, 4, 1, 1, 4, 2, 0, 0], 0);
+    assert_eq!((o.present, o.sack_permitted), (true, false));
+    let (o, _) = options(&[1, 1, 4, 2, 3, 5, 7, 0], 0);
+    assert_eq!((o.sack_permitted, o.window_scale), (true, None));
+    // Only the first well-formed SACK option counts, and only edges after the ACK.
+    let mut opts = sack_option(&[(10, 90)]);
+    opts.extend(sack_option(&[(10, 900)]));
+    opts.extend_from_slice(&[1, 1, 1, 1]);
+    assert_eq!(options(&opts, 50).1, 90);
+    assert_eq!(options(&opts, 95).1, 95);
+    // Across the wrap: an edge past zero comes after an ACK just below 2^32.
+    let mut opts = sack_option(&[(0xffff_fff0, 20)]);
+    opts.extend_from_slice(&[1, 1]);
+    assert_eq!(options(&opts, 0xffff_fff0).1, 20);
+    // A SACK option whose length is not a whole number of blocks is skipped.
+    let (_, sack) = options(&[5, 6, 0, 0, 0, 99, 0, 0], 1);
+    assert_eq!(sack, 1);
+}
+
+/// Fills in a UDP-Lite checksum over `cover` bytes, with UDP's pseudo-header as
+/// nf_conntrack computes it.
+fn fix_udplite_checksum(p: &mut [u8], l3: L3, l4: usize, cover: usize) {
+    for c in 1..=0xffffu16 {
+        p[l4 + 6..l4 + 8].copy_from_slice(&c.to_be_bytes());
+        if p.checksum_partial_ok(l3, l4, cover, ipproto::UDP) {
+            return;
+        }
+    }
+    unreachable!();
+}
+
+#[test]
+fn udplite_coverage_and_checksum() {
+    let lite = |coverage: u16, data: &[u8]| {
+        let mut h = udp(5004, 5006, data);
+        h[4..6].copy_from_slice(&coverage.to_be_bytes());
+        h
+    };
+    // Coverage of the header and 4 bytes of the 12: the rest may be anything.
+    let mut p = ipv4(ipproto::UDPLITE, A4, B4, &lite(12, b"abcdefghijkl"));
+    fix_udplite_checksum(&mut p, L3::Ipv4, 20, 12);
+    assert_eq!(
+        flow_of(&p, L3::Ipv4),
+        Tuple::new(L3::Ipv4, ipproto::UDPLITE, pad(&A4), pad(&B4), 5004, 5006)
+    );
+    p[35] ^= 0xff;
+    assert!(parse(&p[..], L3::Ipv4, true).is_ok());
+    p[27] ^= 0xff;
+    assert_eq!(parse(&p[..], L3::Ipv4, true), Err(Invalid::Checksum));
+    assert!(parse(&p[..], L3::Ipv4, false).is_ok());
+    // Zero coverage is the whole datagram.
+    let mut p = ipv6(ipproto::UDPLITE, A6, B6, &lite(0, b"xyz"));
+    fix_udplite_checksum(&mut p, L3::Ipv6, 40, 11);
+    assert!(parse(&p[..], L3::Ipv6, true).is_ok());
+    p[50] ^= 1;
+    assert_eq!(parse(&p[..], L3::Ipv6, true), Err(Invalid::Checksum));
+    // Coverage inside the header or past the end is malformed; the checksum is mandatory.
+    for cov in [1, 7, 12] {
+        let p = ipv4(ipproto::UDPLITE, A4, B4, &lite(cov, b"abc"));
+        assert_eq!(parse(&p[..], L3::Ipv4, false), Err(Invalid::Malformed));
+    }
+    let mut p = ipv4(ipproto::UDPLITE, A4, B4, &lite(8, b"abc"));
+    assert_eq!(parse(&p[..], L3::Ipv4, false), Err(Invalid::Checksum));
+    p[27] = 1;
+    assert!(parse(&p[..], L3::Ipv4, false).is_ok());
+    let short = ipv4(ipproto::UDPLITE, A4, B4, &[0; 7]);
+    assert_eq!(parse(&short[..], L3::Ipv4, false), Err(Invalid::Truncated));
 }

@@ -20,7 +20,10 @@ pub(super) fn packet(seen: &Seen, t: &Timeouts) -> Decision {
         )
     };
     if !opens {
-        return Decision::Invalid;
+        return Decision::Invalid {
+            note: None,
+            lowered_timeout: None,
+        };
     }
     Decision::refresh(seen.secs(timeout))
 }
@@ -28,8 +31,12 @@ pub(super) fn packet(seen: &Seen, t: &Timeouts) -> Decision {
 #[cfg(test)]
 mod tests {
     use super::super::tests::{seen, HZ};
-    use super::super::{track, ProtoState};
+    use super::super::{track as track_with, ProtoState, TcpWindow};
     use super::*;
+
+    fn track(seen: &Seen, st: &mut ProtoState, t: &Timeouts) -> Decision {
+        track_with(seen, st, &mut TcpWindow::default(), t)
+    }
     use crate::ct::status::Dir;
 
     #[test]
@@ -73,7 +80,10 @@ mod tests {
         ] {
             let mut s = seen(proto, Dir::Original, false, 0, 0);
             s.orig_icmp_type = ty;
-            assert_eq!(track(&s, &mut ProtoState::default(), &t), Decision::Invalid);
+            assert!(matches!(
+                track(&s, &mut ProtoState::default(), &t),
+                Decision::Invalid { note: None, .. }
+            ));
         }
     }
 }

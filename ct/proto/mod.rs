@@ -8,17 +8,22 @@
 //! nf_conntrack's trackers of the same names.
 
 mod icmp;
+mod note;
 mod tcp;
+mod tcp_window;
 mod udp;
 
-pub(crate) use tcp::{valid_flags as tcp_valid_flags, TcpState};
+pub(crate) use note::Note;
+pub(crate) use tcp::{flags as tcp_flags, valid_flags as tcp_valid_flags, TcpState};
+pub(crate) use tcp_window::TcpWindow;
 
+use super::packet::Segment;
 use super::status::Dir;
 use super::tuple::ipproto;
-use core::sync::atomic::{AtomicI32, Ordering::Relaxed};
+use core::sync::atomic::{AtomicI32, AtomicU8, Ordering::Relaxed};
 
 /// Timeouts of one network namespace, in seconds, as the `nf_conntrack_*_timeout` sysctls hold
-/// them.
+/// them, and the switches of its TCP tracking, as the `nf_conntrack_tcp_*` sysctls hold them.
 #[repr(C)]
 pub(crate) struct Timeouts {
     /// Protocols without a tracker of their own.
@@ -47,8 +52,23 @@ pub(crate) struct Timeouts {
     pub(crate) tcp_time_wait: AtomicI32,
     /// TCP connections closed by a reset.
     pub(crate) tcp_close: AtomicI32,
-    /// TCP connections picked up in the middle and not answered yet, at most.
+    /// TCP connections with data not acknowledged yet, or picked up in the middle and not
+    /// answered yet, at most.
     pub(crate) tcp_unacknowledged: AtomicI32,
+    /// TCP connections retransmitting more than `tcp_max_retrans` times, or offered a zero
+    /// window, at most (`nf_conntrack_tcp_timeout_max_retrans`).
+    pub(crate) tcp_retrans: AtomicI32,
+    /// Whether TCP connections may be picked up in the middle (`nf_conntrack_tcp_loose`).
+    pub(crate) tcp_loose: AtomicU8,
+    /// Whether only out-of-window resets are invalid, not other out-of-window segments
+    /// (`nf_conntrack_tcp_be_liberal`).
+    pub(crate) tcp_be_liberal: AtomicU8,
+    /// Whether resets below the acknowledged sequence are let through
+    /// (`nf_conntrack_tcp_ignore_invalid_rst`).
+    pub(crate) tcp_ignore_invalid_rst: AtomicU8,
+    /// Retransmissions of one segment after which the `tcp_retrans` timeout applies
+    /// (`nf_conntrack_tcp_max_retrans`).
+    pub(crate) tcp_max_retrans: AtomicU8,
 }
 
 impl Timeouts {
@@ -69,6 +89,11 @@ impl Timeouts {
             tcp_time_wait: AtomicI32::new(120),
             tcp_close: AtomicI32::new(10),
             tcp_unacknowledged: AtomicI32::new(300),
+            tcp_retrans: AtomicI32::new(300),
+            tcp_loose: AtomicU8::new(1),
+            tcp_be_liberal: AtomicU8::new(0),
+            tcp_ignore_invalid_rst: AtomicU8::new(0),
+            tcp_max_retrans: AtomicU8::new(3),
         }
     }
 }
@@ -79,19 +104,26 @@ impl Default for Timeouts {
     }
 }
 
-/// Per-connection protocol state.
+/// Per-connection protocol state, in the eight bytes a connection has for it; TCP keeps the
+/// rest of its state in a [`TcpWindow`].
 #[repr(C)]
-#[derive(Clone, Copy, Default, Debug)]
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
 pub(crate) struct ProtoState {
-    /// UDP: the time (in jiffies) after which a replied flow counts as a stream.
-    pub(crate) udp_stream_after: u32,
+    /// UDP: the time (in jiffies) after which a replied flow counts as a stream. TCP: the
+    /// sequence number of the last segment checked for retransmission, or ignored.
+    pub(crate) word: u32,
     /// TCP: the connection's state.
     pub(crate) tcp: TcpState,
-    /// TCP: the kind and direction of the last segment that moved or was ignored.
+    /// TCP: the kind and direction of the last segment that moved or was ignored, and the
+    /// window scale of the last SYN ignored.
     pub(crate) tcp_last: u8,
     /// TCP: what the state machine remembers beyond the state.
     pub(crate) tcp_memo: u8,
+    /// TCP: how many times in a row the last segment was seen again.
+    pub(crate) tcp_retrans: u8,
 }
+
+const _: () = assert!(core::mem::size_of::<ProtoState>() <= 8);
 
 /// What the tracker knows of one packet.
 #[derive(Clone, Copy, Debug)]
@@ -100,8 +132,8 @@ pub(crate) struct Seen {
     pub(crate) proto: u8,
     /// ICMP or ICMPv6 type of the connection's original direction.
     pub(crate) orig_icmp_type: u8,
-    /// TCP flags of the packet.
-    pub(crate) tcp_flags: u8,
+    /// The TCP segment, as parsed; all zero for other protocols.
+    pub(crate) tcp: Segment,
     /// Direction of the packet.
     pub(crate) dir: Dir,
     /// Whether the connection is already in the table.
@@ -110,6 +142,9 @@ pub(crate) struct Seen {
     pub(crate) status: usize,
     /// The current time, in jiffies.
     pub(crate) now: u32,
+    /// Jiffies until the connection expires as it stands, zero if it has or is new
+    /// (`nf_ct_expires()`).
+    pub(crate) expires: u32,
     /// Jiffies per second.
     pub(crate) hz: u32,
 }
@@ -134,12 +169,21 @@ pub(crate) enum Decision {
         assure: bool,
     },
     /// The packet is invalid for this connection: it passes untracked.
-    Invalid,
+    Invalid {
+        /// What nf_conntrack logs about it, if anything.
+        note: Option<Note>,
+        /// Jiffies from now to which the connection's lifetime is cut, if it is: nf_conntrack
+        /// then also logs "lowered timeout to UNACK".
+        lowered_timeout: Option<u32>,
+    },
     /// The packet opens a new connection in place of this one, which has closed.
     Reopen,
     /// The packet belongs to the connection but changes neither its state nor its lifetime, and
     /// is not counted.
-    Ignore,
+    Ignore {
+        /// What nf_conntrack logs about it, if anything.
+        note: Option<Note>,
+    },
     /// The packet is counted and ends the connection at once.
     Close,
 }
@@ -151,14 +195,33 @@ impl Decision {
             assure: false,
         }
     }
+
+    fn invalid(note: Note) -> Self {
+        Decision::Invalid {
+            note: Some(note),
+            lowered_timeout: None,
+        }
+    }
+
+    fn ignore(note: Option<Note>) -> Self {
+        Decision::Ignore { note }
+    }
 }
 
-/// Runs the tracker of `seen.proto` on one packet.
+/// Runs the tracker of `seen.proto` on one packet. `window` is the connection's TCP window
+/// state, which only TCP reads or writes; a new connection starts with both `state` and
+/// `window` at their defaults.
 #[inline]
-pub(crate) fn track(seen: &Seen, state: &mut ProtoState, t: &Timeouts) -> Decision {
+pub(crate) fn track(
+    seen: &Seen,
+    state: &mut ProtoState,
+    window: &mut TcpWindow,
+    t: &Timeouts,
+) -> Decision {
     match seen.proto {
         ipproto::UDP => udp::packet(seen, state, t),
-        ipproto::TCP => tcp::packet(seen, state, t),
+        ipproto::UDPLITE => udp::lite_packet(seen, t),
+        ipproto::TCP => tcp::packet(seen, state, window, t),
         ipproto::ICMP | ipproto::ICMPV6 => icmp::packet(seen, t),
         _ => Decision::refresh(seen.secs(&t.generic)),
     }
@@ -169,6 +232,7 @@ pub(crate) fn name(proto: u8) -> &'static str {
     match proto {
         ipproto::TCP => "tcp",
         ipproto::UDP => "udp",
+        ipproto::UDPLITE => "udplite",
         ipproto::ICMP => "icmp",
         ipproto::ICMPV6 => "icmpv6",
         _ => "unknown",
@@ -185,11 +249,12 @@ pub(crate) mod tests {
         Seen {
             proto,
             orig_icmp_type: 8,
-            tcp_flags: 0,
+            tcp: Segment::default(),
             dir,
             confirmed,
             status,
             now,
+            expires: 0,
             hz: HZ,
         }
     }
@@ -199,7 +264,12 @@ pub(crate) mod tests {
         let t = Timeouts::new();
         let mut st = ProtoState::default();
         for (dir, confirmed) in [(Dir::Original, false), (Dir::Reply, true)] {
-            let d = track(&seen(47, dir, confirmed, 0, 5), &mut st, &t);
+            let d = track(
+                &seen(47, dir, confirmed, 0, 5),
+                &mut st,
+                &mut TcpWindow::default(),
+                &t,
+            );
             assert_eq!(
                 d,
                 Decision::Accept {
@@ -217,6 +287,7 @@ pub(crate) mod tests {
         let d = track(
             &seen(132, Dir::Original, false, 0, 0),
             &mut ProtoState::default(),
+            &mut TcpWindow::default(),
             &t,
         );
         assert_eq!(

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! TCP, followed by its flags: nf_conntrack's state machine over the handshake, the closing
-//! exchange of FINs, resets, and a new SYN reopening a closed connection. Sequence numbers and
-//! windows are not checked, so nothing is ever out of window, and the timeouts that depend on
-//! them (retransmissions, unacknowledged data, zero windows) do not apply.
+//! TCP as nf_conntrack follows it: a state machine over the handshake, the closing exchange
+//! of FINs, resets and a new SYN reopening a closed connection, with every segment checked
+//! against the windows both sides have offered ([`super::tcp_window`]). Resets must carry the
+//! expected sequence number; retransmissions, unacknowledged data and zero windows shorten the
+//! connection's lifetime.
 
+use super::note::Note;
+use super::tcp_window::{scale_code, InWindow, SenderFlags, TcpWindow};
 use super::{Decision, ProtoState, Seen, Timeouts};
+use crate::ct::packet::seq_after;
 use crate::ct::status::{bits, Dir};
-use core::sync::atomic::AtomicI32;
+use core::sync::atomic::{AtomicI32, Ordering::Relaxed};
 
 /// TCP header flags.
 pub(crate) mod flags {
@@ -105,10 +109,10 @@ impl TcpState {
 }
 
 /// What a segment is, for the state machine: the first of RST, SYN (with or without ACK), FIN
-/// and ACK it carries.
+/// and ACK it carries. The values are nf_conntrack's indices.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[repr(u8)]
-enum Kind {
+pub(super) enum Kind {
     Syn = 0,
     SynAck = 1,
     Fin = 2,
@@ -134,6 +138,17 @@ impl Kind {
             Kind::Ack
         } else {
             Kind::Bare
+        }
+    }
+
+    fn from_index(i: u8) -> Self {
+        match i {
+            0 => Kind::Syn,
+            1 => Kind::SynAck,
+            2 => Kind::Fin,
+            3 => Kind::Ack,
+            4 => Kind::Rst,
+            _ => Kind::Bare,
         }
     }
 }
@@ -195,78 +210,345 @@ mod memo {
     pub(super) const CHALLENGE_ACK: u8 = 1 << 1;
     /// A side has begun an orderly close with a FIN.
     pub(super) const CLOSE_INIT: u8 = 1 << 2;
+    /// The last SYN ignored permitted SACK.
+    pub(super) const LAST_SACK_PERM: u8 = 1 << 3;
+    /// What nf_conntrack keeps of the last SYN ignored (`last_flags`), cleared together.
+    pub(super) const LAST_SYN: u8 = SIMULTANEOUS_OPEN | CHALLENGE_ACK | LAST_SACK_PERM;
 }
 
-/// [`ProtoState::tcp_last`] of a segment: its kind and direction. Zero is no segment.
-fn last(kind: Kind, dir: Dir) -> u8 {
-    1 + ((kind as u8) << 1 | dir.index() as u8)
+/// Fields of [`ProtoState::tcp_last`].
+mod last {
+    /// The kind of the last segment, as its index.
+    pub(super) const KIND: u8 = 0x07;
+    /// Set when the last segment came from the answerer.
+    pub(super) const REPLY: u8 = 0x08;
+    /// Where the window scale code of the last SYN ignored starts.
+    pub(super) const SCALE_SHIFT: u8 = 4;
 }
 
-/// A segment that passes without moving the connection; a SYN from the opener is remembered, so
-/// that its answer can put the tracker back in step.
-fn ignore(state: &mut ProtoState, kind: Kind, dir: Dir) -> Decision {
+impl ProtoState {
+    /// The kind of the last segment that moved the connection or was ignored.
+    pub(super) fn last_kind(&self) -> Kind {
+        Kind::from_index(self.tcp_last & last::KIND)
+    }
+
+    /// The direction of that segment.
+    pub(super) fn last_dir(&self) -> Dir {
+        if self.tcp_last & last::REPLY != 0 {
+            Dir::Reply
+        } else {
+            Dir::Original
+        }
+    }
+
+    pub(super) fn set_last_dir(&mut self, dir: Dir) {
+        self.tcp_last &= !last::REPLY;
+        if dir == Dir::Reply {
+            self.tcp_last |= last::REPLY;
+        }
+    }
+
+    fn set_last(&mut self, kind: Kind, dir: Dir) {
+        self.tcp_last = self.tcp_last & !last::KIND | kind as u8;
+        self.set_last_dir(dir);
+    }
+
+    /// The window scale code of the last SYN ignored.
+    fn last_scale_code(&self) -> u8 {
+        self.tcp_last >> last::SCALE_SHIFT
+    }
+
+    fn set_last_scale_code(&mut self, code: u8) {
+        self.tcp_last = self.tcp_last & !(0x0f << last::SCALE_SHIFT) | code << last::SCALE_SHIFT;
+    }
+
+    fn memo(&self, bit: u8) -> bool {
+        self.tcp_memo & bit != 0
+    }
+
+    /// Whether the connection is open and assured (`nf_conntrack_tcp_established()`).
+    fn established(&self, status: usize) -> bool {
+        self.tcp == TcpState::Established && status & bits::ASSURED != 0
+    }
+}
+
+/// The first segment of a connection: sets up its state, or finds it cannot open one
+/// (`tcp_new()`).
+fn open(
+    seen: &Seen,
+    state: &mut ProtoState,
+    win: &mut TcpWindow,
+    t: &Timeouts,
+) -> Option<Decision> {
+    let kind = Kind::of(seen.tcp.flags);
+    match MOVES[Dir::Original.index()][kind as usize][TcpState::None as usize] {
+        Next::To(TcpState::SynSent) => win.open(&seen.tcp, false),
+        Next::To(_) if t.tcp_loose.load(Relaxed) != 0 => win.open(&seen.tcp, true),
+        Next::To(_) => {
+            return Some(Decision::Invalid {
+                note: None,
+                lowered_timeout: None,
+            })
+        }
+        _ => return Some(Decision::invalid(Note::InvalidNew)),
+    }
+    *state = ProtoState {
+        word: 0,
+        tcp: TcpState::None,
+        tcp_last: Kind::Bare as u8,
+        tcp_memo: 0,
+        tcp_retrans: 0,
+    };
+    None
+}
+
+/// A segment the state machine lets pass without moving the connection. An answer to a SYN
+/// ignored before puts the tracker back in step with both ends (`Some` of the state the
+/// connection now moves from); otherwise the segment is remembered, so that its answer can.
+fn ignore(
+    seen: &Seen,
+    kind: Kind,
+    old: TcpState,
+    state: &mut ProtoState,
+    win: &mut TcpWindow,
+) -> Result<TcpState, Decision> {
+    let seg = &seen.tcp;
+    let dir = seen.dir;
+    if kind == Kind::SynAck
+        && state.last_kind() == Kind::Syn
+        && state.last_dir() != dir
+        && seg.ack == win.last_end
+    {
+        // Both ends started over, and the tracker follows them: the SYN's sender from what was
+        // noted of the SYN, this side afresh.
+        let opener = state.last_dir();
+        let o = opener.index();
+        win.sender[o].end = win.last_end;
+        win.sender[o].max_end = win.last_end;
+        win.sender[o].max_win = u32::from(win.last_win).max(1);
+        let sack = if state.memo(memo::LAST_SACK_PERM) {
+            SenderFlags::SACK_PERM
+        } else {
+            0
+        };
+        win.flags[o] = SenderFlags::new(state.last_scale_code(), sack);
+        win.reset(dir);
+        state.tcp_memo &= !(memo::CHALLENGE_ACK | memo::CLOSE_INIT);
+        return Ok(TcpState::SynSent);
+    }
+    state.set_last(kind, dir);
+    state.word = seg.seq;
+    win.last_end = seg.end();
+    win.last_win = seg.window;
     if kind == Kind::Syn && dir == Dir::Original {
-        state.tcp_memo &= !memo::CHALLENGE_ACK;
-        if state.tcp == TcpState::LastAck {
+        // The SYN may open a new connection the endpoints agree on: note its options.
+        state.tcp_memo &= !memo::LAST_SYN;
+        state.set_last_scale_code(scale_code(seg.options.window_scale));
+        if seg.options.sack_permitted {
+            state.tcp_memo |= memo::LAST_SACK_PERM;
+        }
+        // In LAST_ACK, the answer to it is a challenge ACK, not the last ACK.
+        if old == TcpState::LastAck {
             state.tcp_memo |= memo::CHALLENGE_ACK;
         }
     }
-    state.tcp_last = last(kind, dir);
-    Decision::Ignore
+    if old == TcpState::SynSent && kind == Kind::Ack && dir == Dir::Reply {
+        // Possibly a challenge ACK answering the SYN.
+        win.last_ack = seg.ack;
+    }
+    Err(Decision::ignore(Some(Note::Ignored {
+        index: kind as u8,
+        dir,
+        state: old,
+    })))
+}
+
+/// Where a reset stands: skipping the window check, checked as any segment, or invalid.
+enum ResetCheck {
+    /// The reset answers what the tracker let through: no window check.
+    Trusted,
+    /// The reset is checked against the window, moving the connection to this state.
+    Window(TcpState),
+    /// The reset is invalid.
+    Invalid,
+}
+
+/// A reset moving the connection to CLOSE: its sequence number must be the one the peer expects,
+/// or answer a segment let through before.
+fn reset(seen: &Seen, state: &ProtoState, win: &TcpWindow, t: &Timeouts) -> ResetCheck {
+    let seg = &seen.tcp;
+    let dir = seen.dir;
+    let old = state.tcp;
+    // Closing already: the tuple may be in use again, and what was noted is stale.
+    if matches!(
+        old,
+        TcpState::FinWait
+            | TcpState::CloseWait
+            | TcpState::LastAck
+            | TcpState::TimeWait
+            | TcpState::Close
+    ) {
+        return ResetCheck::Trusted;
+    }
+    let mut new = TcpState::Close;
+    let peer = dir.other().index();
+    // The peer's furthest acknowledgment, unless a SYN let through since may have moved it.
+    if win.flags[peer].has(SenderFlags::MAX_ACK_SET) && state.last_kind() != Kind::Syn {
+        let max_ack = win.sender[peer].max_ack;
+        let established = state.established(seen.status);
+        // Sequence zero outside an open connection: likely the answer to a SYN let through.
+        if seg.seq == 0 && !established {
+            return ResetCheck::Window(new);
+        }
+        if seq_after(max_ack, seg.seq) && t.tcp_ignore_invalid_rst.load(Relaxed) == 0 {
+            return ResetCheck::Invalid;
+        }
+        if !established || seg.seq == max_ack {
+            return ResetCheck::Window(new);
+        }
+        // The end of a train of data and reset from the same side.
+        if state.last_kind() == Kind::Ack && state.last_dir() == dir && seg.seq == win.last_end {
+            return ResetCheck::Window(new);
+        }
+        // Not the expected sequence number: stay open, for the challenge ACK the peer sends.
+        new = old;
+    }
+    // A reset answering a SYN or ACK let through: a SYN in window then, or a half-open
+    // connection held here.
+    let answers_ignored = (seen.status & bits::SEEN_REPLY != 0
+        && state.last_kind() == Kind::Syn
+        && state.last_dir() != dir)
+        || (seen.status & bits::ASSURED == 0 && state.last_kind() == Kind::Ack);
+    if answers_ignored && seg.ack == win.last_end {
+        return ResetCheck::Trusted;
+    }
+    // A reset answering a challenge ACK let through.
+    if old == TcpState::SynSent
+        && state.last_kind() == Kind::Ack
+        && state.last_dir() == Dir::Reply
+        && seg.seq == win.last_ack
+    {
+        return ResetCheck::Trusted;
+    }
+    ResetCheck::Window(new)
+}
+
+/// An out-of-window FIN or reset on an assured connection whose peer closed last: the
+/// connection is likely dead here, so its lifetime is cut (`nf_tcp_handle_invalid()`).
+fn shorten(seen: &Seen, kind: Kind, state: &mut ProtoState, t: &Timeouts) -> Option<u32> {
+    if seen.status & bits::ASSURED == 0 || seen.status & bits::FIXED_TIMEOUT != 0 {
+        return None;
+    }
+    if !matches!(kind, Kind::Rst | Kind::Fin) {
+        return None;
+    }
+    let dir = seen.dir;
+    if state.last_dir() != dir && matches!(state.last_kind(), Kind::Fin | Kind::Rst) {
+        let unack = seen.secs(&t.tcp_unacknowledged);
+        if seen.expires < seen.hz.saturating_mul(120) || seen.expires <= unack {
+            return None;
+        }
+        return Some(unack);
+    }
+    state.set_last(kind, dir);
+    None
 }
 
 #[inline]
-pub(super) fn packet(seen: &Seen, state: &mut ProtoState, t: &Timeouts) -> Decision {
-    let kind = Kind::of(seen.tcp_flags);
+pub(super) fn packet(
+    seen: &Seen,
+    state: &mut ProtoState,
+    win: &mut TcpWindow,
+    t: &Timeouts,
+) -> Decision {
+    if !seen.confirmed {
+        if let Some(refused) = open(seen, state, win, t) {
+            return refused;
+        }
+    }
+    let kind = Kind::of(seen.tcp.flags);
     let dir = seen.dir;
     let mut old = state.tcp;
-    let mut new = match MOVES[dir.index()][kind as usize][old as usize] {
+    let next = MOVES[dir.index()][kind as usize][old as usize];
+    let mut new = match next {
+        Next::Invalid => {
+            return Decision::invalid(Note::InvalidMove {
+                index: kind as u8,
+                dir,
+                state: old,
+            })
+        }
+        Next::To(TcpState::SynSent) if old >= TcpState::TimeWait => {
+            // A new SYN on a connection that was closed with a FIN, or aborted by this side's
+            // reset, opens a new connection in its place. Otherwise the endpoints may still
+            // hold the old one: the SYN passes and its answer decides.
+            if state.memo(memo::CLOSE_INIT)
+                || (state.last_dir() == dir && state.last_kind() == Kind::Rst)
+            {
+                return Decision::Reopen;
+            }
+            match ignore(seen, kind, old, state, win) {
+                Ok(from) => {
+                    old = from;
+                    TcpState::SynRecv
+                }
+                Err(d) => return d,
+            }
+        }
+        Next::Ignore => match ignore(seen, kind, old, state, win) {
+            Ok(from) => {
+                old = from;
+                TcpState::SynRecv
+            }
+            Err(d) => return d,
+        },
         Next::To(s) => s,
-        Next::Invalid => return Decision::Invalid,
-        Next::Ignore => {
-            if kind != Kind::SynAck || state.tcp_last != last(Kind::Syn, dir.other()) {
-                return ignore(state, kind, dir);
-            }
-            // The answer to a SYN ignored before: both ends have started over, and the tracker
-            // follows them.
-            old = TcpState::SynSent;
-            TcpState::SynRecv
-        }
     };
+    let mut trusted = false;
     match new {
-        // A new SYN on a connection that was closed with a FIN, or aborted by this side's
-        // reset, opens a new connection in its place. Otherwise the endpoints may still hold
-        // the old one: the SYN passes and its answer decides.
-        TcpState::SynSent if old >= TcpState::TimeWait => {
-            if state.tcp_memo & memo::CLOSE_INIT == 0 && state.tcp_last != last(Kind::Rst, dir) {
-                return ignore(state, kind, dir);
-            }
-            return Decision::Reopen;
-        }
         // The peer's ACK to a SYN seen in LAST_ACK does not acknowledge the last FIN.
         TcpState::TimeWait
             if old == TcpState::LastAck
                 && kind == Kind::Ack
-                && state.tcp_last == last(Kind::Syn, dir.other())
-                && state.tcp_memo & memo::CHALLENGE_ACK != 0 =>
+                && state.last_dir() != dir
+                && state.last_kind() == Kind::Syn
+                && state.memo(memo::CHALLENGE_ACK) =>
         {
             state.tcp_memo &= !memo::CHALLENGE_ACK;
-            return Decision::Ignore;
+            return Decision::ignore(Some(Note::ChallengeAckIgnored));
         }
-        TcpState::FinWait if old != TcpState::FinWait => state.tcp_memo |= memo::CLOSE_INIT,
         TcpState::SynSent2 => state.tcp_memo |= memo::SIMULTANEOUS_OPEN,
         TcpState::SynRecv
-            if dir == Dir::Reply
-                && kind == Kind::Ack
-                && state.tcp_memo & memo::SIMULTANEOUS_OPEN != 0 =>
+            if dir == Dir::Reply && kind == Kind::Ack && state.memo(memo::SIMULTANEOUS_OPEN) =>
         {
             new = TcpState::Established
         }
+        TcpState::Close if kind == Kind::Rst => match reset(seen, state, win, t) {
+            ResetCheck::Trusted => trusted = true,
+            ResetCheck::Window(s) => new = s,
+            ResetCheck::Invalid => return Decision::invalid(Note::InvalidRst),
+        },
         _ => {}
     }
-    state.tcp_last = last(kind, dir);
+    if !trusted {
+        match win.check(seen, kind, state, t) {
+            InWindow::Accept => {}
+            InWindow::Ignore(note) => return Decision::ignore(Some(note)),
+            InWindow::Invalid(note) => {
+                return Decision::Invalid {
+                    note: Some(note),
+                    lowered_timeout: shorten(seen, kind, state, t),
+                }
+            }
+        }
+    }
+
+    state.set_last(kind, dir);
     state.tcp = new;
-    let mut timeout = seen.secs(new.timeout(t));
+    if old != new && new == TcpState::FinWait {
+        state.tcp_memo |= memo::CLOSE_INIT;
+    }
+    let timeout = lifetime(seen, kind, new, state, win, t);
     if seen.status & bits::SEEN_REPLY == 0 {
         // A reset before any answer: no connection was ever open.
         if kind == Kind::Rst {
@@ -274,11 +556,11 @@ pub(super) fn packet(seen: &Seen, state: &mut ProtoState, t: &Timeouts) -> Decis
         }
         // A retransmitted SYN does not extend the wait for an answer.
         if kind == Kind::Syn && old == TcpState::SynSent {
-            return Decision::Ignore;
+            return Decision::ignore(None);
         }
         // Picked up in the middle, unanswered so far.
         if new == TcpState::Established {
-            timeout = timeout.min(seen.secs(&t.tcp_unacknowledged));
+            return Decision::refresh(timeout.min(seen.secs(&t.tcp_unacknowledged)));
         }
         return Decision::refresh(timeout);
     }
@@ -288,236 +570,32 @@ pub(super) fn packet(seen: &Seen, state: &mut ProtoState, t: &Timeouts) -> Decis
     Decision::Accept { timeout, assure }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::super::tests::{seen, HZ};
-    use super::super::track;
-    use super::*;
-    use crate::ct::tuple::ipproto::TCP;
-
-    fn step(st: &mut ProtoState, t: &Timeouts, dir: Dir, status: usize, f: u8) -> Decision {
-        let mut s = seen(TCP, dir, status & bits::CONFIRMED != 0, status, 0);
-        s.tcp_flags = f;
-        track(&s, st, t)
-    }
-
-    #[test]
-    fn handshake_data_and_orderly_close() {
-        use flags::*;
-        let t = Timeouts::new();
-        let mut st = ProtoState::default();
-        let c = bits::CONFIRMED;
-        let r = c | bits::SEEN_REPLY;
-        assert_eq!(
-            step(&mut st, &t, Dir::Original, 0, SYN),
-            Decision::Accept {
-                timeout: 120 * HZ,
-                assure: false
-            }
-        );
-        assert_eq!(st.tcp, TcpState::SynSent);
-        assert_eq!(
-            step(&mut st, &t, Dir::Reply, c, SYN | ACK),
-            Decision::Accept {
-                timeout: 60 * HZ,
-                assure: false
-            }
-        );
-        assert_eq!(st.tcp, TcpState::SynRecv);
-        let d = step(&mut st, &t, Dir::Original, r, ACK);
-        assert_eq!(
-            d,
-            Decision::Accept {
-                timeout: 432000 * HZ,
-                assure: true
-            }
-        );
-        assert_eq!(st.tcp, TcpState::Established);
-        step(&mut st, &t, Dir::Original, r | bits::ASSURED, ACK | PSH);
-        assert_eq!(st.tcp.name(), "ESTABLISHED");
-        step(&mut st, &t, Dir::Original, r, FIN | ACK);
-        assert_eq!(st.tcp, TcpState::FinWait);
-        step(&mut st, &t, Dir::Reply, r, ACK);
-        assert_eq!(st.tcp, TcpState::CloseWait);
-        step(&mut st, &t, Dir::Reply, r, FIN | ACK);
-        assert_eq!(st.tcp, TcpState::LastAck);
-        let d = step(&mut st, &t, Dir::Original, r, ACK);
-        assert_eq!(
-            (st.tcp, d),
-            (
-                TcpState::TimeWait,
-                Decision::Accept {
-                    timeout: 120 * HZ,
-                    assure: false
-                }
-            )
-        );
-        assert_eq!(step(&mut st, &t, Dir::Original, r, SYN), Decision::Reopen);
-    }
-
-    #[test]
-    fn reset_closes_at_once() {
-        use flags::*;
-        let t = Timeouts::new();
-        let mut st = ProtoState {
-            tcp: TcpState::Established,
-            ..Default::default()
-        };
-        let d = step(
-            &mut st,
-            &t,
-            Dir::Reply,
-            bits::CONFIRMED | bits::SEEN_REPLY,
-            RST | ACK,
-        );
-        assert_eq!(
-            (st.tcp, d),
-            (
-                TcpState::Close,
-                Decision::Accept {
-                    timeout: 10 * HZ,
-                    assure: false
-                }
-            )
-        );
-        // A reply's SYN does not reopen.
-        step(&mut st, &t, Dir::Reply, bits::CONFIRMED, SYN);
-        assert_eq!(st.tcp, TcpState::Close);
-    }
-
-    #[test]
-    fn mid_stream_pickup() {
-        let t = Timeouts::new();
-        let mut st = ProtoState::default();
-        let c = bits::CONFIRMED;
-        // Unanswered, a picked-up connection lives five minutes, not five days.
-        let d = step(&mut st, &t, Dir::Original, 0, flags::ACK);
-        assert_eq!(
-            (st.tcp, d),
-            (TcpState::Established, Decision::refresh(300 * HZ))
-        );
-        let d = step(&mut st, &t, Dir::Reply, c, flags::ACK);
-        assert_eq!(d, Decision::refresh(300 * HZ));
-        let d = step(&mut st, &t, Dir::Original, c | bits::SEEN_REPLY, flags::ACK);
-        assert_eq!(
-            d,
-            Decision::Accept {
-                timeout: 432000 * HZ,
-                assure: true
-            }
-        );
-        // Only SYNs and ACKs open a connection.
-        for f in [flags::FIN | flags::ACK, flags::RST, flags::SYN | flags::ACK] {
-            let mut st = ProtoState::default();
-            assert_eq!(step(&mut st, &t, Dir::Original, 0, f), Decision::Invalid);
-        }
-    }
-
-    #[test]
-    fn refused_and_retried_openings() {
-        use flags::*;
-        let t = Timeouts::new();
-        let c = bits::CONFIRMED;
-        let mut st = ProtoState::default();
-        step(&mut st, &t, Dir::Original, 0, SYN);
-        // A retransmitted SYN does not extend the connection.
-        assert_eq!(step(&mut st, &t, Dir::Original, c, SYN), Decision::Ignore);
-        // A reset as the only answer ends it at once.
-        assert_eq!(step(&mut st, &t, Dir::Reply, c, RST | ACK), Decision::Close);
-    }
-
-    #[test]
-    fn simultaneous_open() {
-        use flags::*;
-        let t = Timeouts::new();
-        let c = bits::CONFIRMED;
-        let r = c | bits::SEEN_REPLY;
-        let mut st = ProtoState::default();
-        step(&mut st, &t, Dir::Original, 0, SYN);
-        step(&mut st, &t, Dir::Reply, c, SYN);
-        assert_eq!(st.tcp, TcpState::SynSent2);
-        step(&mut st, &t, Dir::Original, r, SYN | ACK);
-        assert_eq!(st.tcp, TcpState::SynRecv);
-        step(&mut st, &t, Dir::Reply, r, ACK);
-        assert_eq!(st.tcp, TcpState::Established);
-    }
-
-    #[test]
-    fn reopening_after_a_reset() {
-        use flags::*;
-        let t = Timeouts::new();
-        let r = bits::CONFIRMED | bits::SEEN_REPLY | bits::ASSURED;
-        let open = || ProtoState {
-            tcp: TcpState::Established,
-            ..Default::default()
-        };
-        // Reset by the opener, whose next SYN starts afresh.
-        let mut st = open();
-        step(&mut st, &t, Dir::Original, r, RST);
-        assert_eq!(step(&mut st, &t, Dir::Original, r, SYN), Decision::Reopen);
-        // Reset by the answerer: the opener's SYN passes, and the answer takes the tracker along.
-        let mut st = open();
-        step(&mut st, &t, Dir::Reply, r, RST);
-        assert_eq!(step(&mut st, &t, Dir::Original, r, SYN), Decision::Ignore);
-        assert_eq!(st.tcp, TcpState::Close);
-        step(&mut st, &t, Dir::Reply, r, SYN | ACK);
-        assert_eq!(st.tcp, TcpState::SynRecv);
-        step(&mut st, &t, Dir::Original, r, ACK);
-        assert_eq!(st.tcp, TcpState::Established);
-    }
-
-    #[test]
-    fn ignored_segments() {
-        use flags::*;
-        let t = Timeouts::new();
-        let r = bits::CONFIRMED | bits::SEEN_REPLY | bits::ASSURED;
-        let mut st = ProtoState {
-            tcp: TcpState::Established,
-            ..Default::default()
-        };
-        // A SYN on an open connection passes; its answer puts the tracker back in step.
-        assert_eq!(step(&mut st, &t, Dir::Original, r, SYN), Decision::Ignore);
-        assert_eq!(st.tcp, TcpState::Established);
-        step(&mut st, &t, Dir::Reply, r, SYN | ACK);
-        assert_eq!(st.tcp, TcpState::SynRecv);
-        // In LAST_ACK, the answer to a SYN is a challenge ACK, not the last ACK.
-        let mut st = ProtoState {
-            tcp: TcpState::LastAck,
-            ..Default::default()
-        };
-        assert_eq!(step(&mut st, &t, Dir::Original, r, SYN), Decision::Ignore);
-        assert_eq!(step(&mut st, &t, Dir::Reply, r, ACK), Decision::Ignore);
-        assert_eq!(st.tcp, TcpState::LastAck);
-        step(&mut st, &t, Dir::Reply, r, ACK);
-        assert_eq!(st.tcp, TcpState::TimeWait);
-    }
-
-    #[test]
-    fn flag_combinations() {
-        use flags::*;
-        for f in [
-            SYN,
-            SYN | ACK,
-            RST,
-            RST | ACK,
-            FIN | ACK,
-            ACK,
-            ACK | PSH,
-            ACK | ECE | CWR,
-            SYN | URG,
-        ] {
-            assert!(valid_flags(f), "{f:#x}");
-        }
-        for f in [
-            0,
-            FIN,
-            SYN | FIN,
-            SYN | RST,
-            FIN | RST | ACK,
-            URG,
-            FIN | URG,
-        ] {
-            assert!(!valid_flags(f), "{f:#x}");
-        }
+/// The connection's lifetime after an accepted segment: the state's timeout, cut short while
+/// a segment is retransmitted again and again, while data is unacknowledged, after an
+/// inexact reset, or facing a zero window.
+fn lifetime(
+    seen: &Seen,
+    kind: Kind,
+    new: TcpState,
+    state: &ProtoState,
+    win: &TcpWindow,
+    t: &Timeouts,
+) -> u32 {
+    let normal = seen.secs(new.timeout(t));
+    let retrans = seen.secs(&t.tcp_retrans);
+    let unack = seen.secs(&t.tcp_unacknowledged);
+    if state.tcp_retrans >= t.tcp_max_retrans.load(Relaxed) && normal > retrans {
+        retrans
+    } else if ((kind == Kind::Rst && new == TcpState::Established) || win.unacknowledged())
+        && normal > unack
+    {
+        unack
+    } else if win.last_win == 0 && normal > retrans {
+        retrans
+    } else {
+        normal
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! UDP: a flow that has seen a reply and is still active two seconds after it started is a
-//! stream, which is assured and lives longer.
+//! stream, which is assured and lives longer. UDP-Lite, with UDP's timeouts, is a stream as soon
+//! as it is replied to, as in nf_conntrack.
 
 use super::{Decision, ProtoState, Seen, Timeouts};
 use crate::ct::status::bits;
@@ -12,12 +13,12 @@ const STREAM_AFTER: u32 = 2;
 #[inline]
 pub(super) fn packet(seen: &Seen, state: &mut ProtoState, t: &Timeouts) -> Decision {
     if !seen.confirmed {
-        state.udp_stream_after = seen.now.wrapping_add(STREAM_AFTER * seen.hz);
+        state.word = seen.now.wrapping_add(STREAM_AFTER * seen.hz);
     }
     if seen.status & bits::SEEN_REPLY == 0 {
         return Decision::refresh(seen.secs(&t.udp));
     }
-    if (seen.now.wrapping_sub(state.udp_stream_after) as i32) > 0 {
+    if (seen.now.wrapping_sub(state.word) as i32) > 0 {
         Decision::Accept {
             timeout: seen.secs(&t.udp_stream),
             assure: seen.status & bits::ASSURED == 0,
@@ -27,13 +28,62 @@ pub(super) fn packet(seen: &Seen, state: &mut ProtoState, t: &Timeouts) -> Decis
     }
 }
 
+#[inline]
+pub(super) fn lite_packet(seen: &Seen, t: &Timeouts) -> Decision {
+    if seen.status & bits::SEEN_REPLY == 0 {
+        return Decision::refresh(seen.secs(&t.udp));
+    }
+    Decision::Accept {
+        timeout: seen.secs(&t.udp_stream),
+        assure: seen.status & bits::ASSURED == 0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::tests::{seen, HZ};
-    use super::super::track;
+    use super::super::{track as track_with, TcpWindow};
     use super::*;
     use crate::ct::status::Dir;
-    use crate::ct::tuple::ipproto::UDP;
+    use crate::ct::tuple::ipproto::{UDP, UDPLITE};
+
+    fn track(seen: &Seen, st: &mut ProtoState, t: &Timeouts) -> Decision {
+        track_with(seen, st, &mut TcpWindow::default(), t)
+    }
+
+    #[test]
+    fn udplite_is_a_stream_once_replied() {
+        let t = Timeouts::new();
+        let mut st = ProtoState::default();
+        let d = track(&seen(UDPLITE, Dir::Original, false, 0, 1000), &mut st, &t);
+        assert_eq!(d, Decision::refresh(30 * HZ));
+        // The reply itself still sees no SEEN_REPLY.
+        let c = bits::CONFIRMED;
+        let d = track(&seen(UDPLITE, Dir::Reply, true, c, 1001), &mut st, &t);
+        assert_eq!(d, Decision::refresh(30 * HZ));
+        let r = c | bits::SEEN_REPLY;
+        let d = track(&seen(UDPLITE, Dir::Original, true, r, 1002), &mut st, &t);
+        assert_eq!(
+            d,
+            Decision::Accept {
+                timeout: 120 * HZ,
+                assure: true
+            }
+        );
+        let d = track(
+            &seen(UDPLITE, Dir::Reply, true, r | bits::ASSURED, 1003),
+            &mut st,
+            &t,
+        );
+        assert_eq!(
+            d,
+            Decision::Accept {
+                timeout: 120 * HZ,
+                assure: false
+            }
+        );
+        assert_eq!(super::super::name(UDPLITE), "udplite");
+    }
 
     #[test]
     fn unreplied_flow_lives_thirty_seconds() {
@@ -47,7 +97,7 @@ mod tests {
                 assure: false
             }
         );
-        assert_eq!(st.udp_stream_after, 1000 + 2 * HZ);
+        assert_eq!(st.word, 1000 + 2 * HZ);
     }
 
     #[test]

@@ -9,9 +9,10 @@
 //! definition, and keeps the fields those readers use as nf_conntrack keeps them: the reference
 //! count, the zone, both tuples, the status bits, the namespace, no master, the mark and no
 //! extensions. The rest of the head, which only conntrack itself reads in `struct nf_conn`, holds
-//! this module's own data.
+//! this module's own data; after the head come TCP's window state and the counters, for the
+//! connections that have them.
 
-use super::proto::ProtoState;
+use super::proto::{ProtoState, TcpWindow};
 use super::state::CtNet;
 use super::status::{bits, CtInfo, Dir};
 use super::sys::bindings;
@@ -40,15 +41,6 @@ struct HashNode<A> {
     tuple: Tuple,
 }
 
-/// This module's data in place of `struct nf_conn`'s `nat_bysource`, which only nf_nat reads.
-#[repr(C)]
-struct Own {
-    /// The namespace state the connection belongs to and is counted in.
-    owner: *const CtNet,
-    /// Unused.
-    spare: usize,
-}
-
 /// A tracked connection.
 ///
 /// # Invariants
@@ -56,11 +48,14 @@ struct Own {
 /// - `refs` counts the references: one per skb whose `_nfct` points here, one held by the table
 ///   while the connection is in it, and one per [`ARef`]. The object is freed when it drops to
 ///   zero, after an RCU grace period if it was ever in the table.
-/// - The object was allocated from [`Caches::acct`] if `status` has [`bits::ACCT`], from
-///   [`Caches::plain`] otherwise, and in the first case is the head of a [`ConnAcct`].
-/// - `own.owner` is the live state of the namespace `net`, which counts the connection in its
+/// - The object is the head of an [`Extended`] with a [`TcpWindow`] if the connection is TCP's
+///   and with [`Counters`] if `status` has [`bits::ACCT`], allocated from the cache of
+///   [`Caches`] for that kind.
+/// - `owner` is the live state of the namespace `net`, which counts the connection in its
 ///   `count` from allocation to freeing and outlives it (it waits for the count to drop).
-/// - The tuples, `hashes`, `net` and `own` do not change after creation.
+/// - The tuples, `hashes`, `net` and `owner` do not change after creation.
+/// - `rcu` is all zeroes until the connection is freed: where it overlaps `master`, readers of
+///   `struct nf_conn` find no master.
 /// - `lock` is initialised if the connection is TCP's, the only protocol that changes its
 ///   `proto` state after creation; `proto` is written at creation, then only with `lock` held.
 #[repr(C)]
@@ -76,8 +71,15 @@ pub(crate) struct Conn {
     reply: HashNode<[u32; 2]>,
     status: AtomicUsize,
     net: *mut bindings::net,
+    /// The namespace state the connection belongs to and is counted in; in place of
+    /// `nat_bysource.next`, which only nf_nat reads.
     #[cfg(CONFIG_NF_NAT)]
-    own: Own,
+    owner: *const CtNet,
+    /// Room to queue the connection for freeing, in place of `nat_bysource.pprev` and
+    /// `master`: neither is read once the last reference is gone.
+    #[cfg(CONFIG_NF_NAT)]
+    rcu: RcuHead,
+    #[cfg(not(CONFIG_NF_NAT))]
     master: *mut c_void,
     #[cfg(CONFIG_NF_CONNTRACK_MARK)]
     mark: AtomicU32,
@@ -85,7 +87,8 @@ pub(crate) struct Conn {
     secmark: u32,
     ext: *mut c_void,
     #[cfg(not(CONFIG_NF_NAT))]
-    own: Own,
+    owner: *const CtNet,
+    #[cfg(not(CONFIG_NF_NAT))]
     rcu: RcuHead,
 }
 
@@ -103,7 +106,8 @@ same_offset!(orig, tuplehash);
 same_offset!(status, status);
 same_offset!(net, ct_net);
 #[cfg(CONFIG_NF_NAT)]
-same_offset!(own, nat_bysource);
+same_offset!(owner, nat_bysource);
+#[cfg(not(CONFIG_NF_NAT))]
 same_offset!(master, master);
 #[cfg(CONFIG_NF_CONNTRACK_MARK)]
 same_offset!(mark, mark);
@@ -118,18 +122,32 @@ const _: () = {
         offset_of!(Conn, reply.tuple) == offset_of!(bindings::nf_conn, tuplehash) + size + tuple
     );
     #[cfg(CONFIG_NF_NAT)]
-    assert!(core::mem::size_of::<Own>() == core::mem::size_of::<bindings::hlist_node>());
-    #[cfg(CONFIG_NF_NAT)]
-    assert!(offset_of!(Conn, rcu) == offset_of!(bindings::nf_conn, proto));
+    {
+        let pprev = offset_of!(bindings::nf_conn, nat_bysource) + core::mem::size_of::<usize>();
+        assert!(offset_of!(Conn, rcu) == pprev);
+        assert!(
+            pprev + core::mem::size_of::<RcuHead>() == offset_of!(bindings::nf_conn, master) + 8
+        );
+        assert!(core::mem::size_of::<Conn>() == offset_of!(bindings::nf_conn, proto));
+    }
 };
 
-/// A connection with packet and byte counters.
+/// Packets and bytes, per direction: `[dir][0]` packets, `[dir][1]` bytes.
+pub(crate) type Counters = [[AtomicU64; 2]; 2];
+
+/// A connection with what only some connections have: `W` is TCP's window state or nothing,
+/// `A` the counters or nothing.
 #[repr(C)]
-pub(crate) struct ConnAcct {
+struct Extended<W, A> {
     conn: Conn,
-    /// Packets and bytes, per direction.
-    counters: [[AtomicU64; 2]; 2],
+    window: W,
+    counters: A,
 }
+
+/// Where the extensions are, from the start of a connection.
+const WINDOW: usize = offset_of!(Extended<UnsafeCell<TcpWindow>, ()>, window);
+const TCP_COUNTERS: usize = offset_of!(Extended<UnsafeCell<TcpWindow>, Counters>, counters);
+const COUNTERS: usize = offset_of!(Extended<(), Counters>, counters);
 
 // SAFETY: Connections are shared between CPUs by design; all shared mutable state is atomic or
 // guarded by `lock`, and the pointers are to objects that outlive the connection.
@@ -158,12 +176,12 @@ unsafe impl AlwaysRefCounted for Conn {
     }
 }
 
-/// The slab caches connections come from.
+/// The slab caches connections come from, one for each kind of [`Extended`].
 pub(crate) struct Caches {
-    /// Connections without counters.
-    plain: KmemCache<Conn>,
-    /// Connections with counters.
-    acct: KmemCache<ConnAcct>,
+    plain: KmemCache<Extended<(), ()>>,
+    acct: KmemCache<Extended<(), Counters>>,
+    tcp: KmemCache<Extended<UnsafeCell<TcpWindow>, ()>>,
+    tcp_acct: KmemCache<Extended<UnsafeCell<TcpWindow>, Counters>>,
 }
 
 /// Connections freed so far, for tests of when freeing happens.
@@ -186,6 +204,8 @@ impl Caches {
             Self {
                 plain: KmemCache::new(c_str!("rust_conntrack"))?,
                 acct: KmemCache::new(c_str!("rust_conntrack_acct"))?,
+                tcp: KmemCache::new(c_str!("rust_conntrack_tcp"))?,
+                tcp_acct: KmemCache::new(c_str!("rust_conntrack_tcp_acct"))?,
             },
             GFP_KERNEL,
         )?;
@@ -224,6 +244,8 @@ pub(crate) struct NewConn {
     pub(crate) hashes: [u32; 2],
     /// Protocol state after the first packet.
     pub(crate) proto: ProtoState,
+    /// TCP's window state after the first packet; ignored for other protocols.
+    pub(crate) window: TcpWindow,
     /// Jiffies from confirmation to expiry.
     pub(crate) timeout: u32,
     /// Initial status bits.
@@ -300,10 +322,8 @@ impl Conn {
                 n.status & !bits::ACCT
             }),
             net: ct.net().as_ptr(),
-            own: Own {
-                owner: ct,
-                spare: 0,
-            },
+            owner: ct,
+            #[cfg(not(CONFIG_NF_NAT))]
             master: core::ptr::null_mut(),
             #[cfg(CONFIG_NF_CONNTRACK_MARK)]
             mark: AtomicU32::new(0),
@@ -312,15 +332,42 @@ impl Conn {
             ext: core::ptr::null_mut(),
             rcu: RcuHead::new(),
         };
-        let ptr = if n.acct {
-            let counters = Default::default();
-            // CAST: A `ConnAcct` starts with its `Conn`.
-            caches
+        let window = || UnsafeCell::new(n.window);
+        let counters = Counters::default;
+        // CAST: Each kind of `Extended` starts with its `Conn`.
+        let ptr: NonNull<Conn> = match (n.orig.proto() == ipproto::TCP, n.acct) {
+            (false, false) => caches
+                .plain
+                .alloc_atomic(Extended {
+                    conn,
+                    window: (),
+                    counters: (),
+                })?
+                .cast(),
+            (false, true) => caches
                 .acct
-                .alloc_atomic(ConnAcct { conn, counters })?
-                .cast::<Conn>()
-        } else {
-            caches.plain.alloc_atomic(conn)?
+                .alloc_atomic(Extended {
+                    conn,
+                    window: (),
+                    counters: counters(),
+                })?
+                .cast(),
+            (true, false) => caches
+                .tcp
+                .alloc_atomic(Extended {
+                    conn,
+                    window: window(),
+                    counters: (),
+                })?
+                .cast(),
+            (true, true) => caches
+                .tcp_acct
+                .alloc_atomic(Extended {
+                    conn,
+                    window: window(),
+                    counters: counters(),
+                })?
+                .cast(),
         };
         // INVARIANT: The connection holds the place in its namespace's count from now on.
         core::mem::forget(place);
@@ -374,15 +421,20 @@ impl Conn {
     /// `obj` must be unreferenced and unreachable.
     unsafe fn free(obj: NonNull<Self>) {
         // SAFETY: The memory is still valid.
-        let (owner, status) = unsafe { (obj.as_ref().own.owner, obj.as_ref().status()) };
+        let (owner, tcp, acct) = unsafe {
+            let conn = obj.as_ref();
+            (conn.owner, conn.is_tcp(), conn.status() & bits::ACCT != 0)
+        };
         let caches = Caches::get();
-        if status & bits::ACCT != 0 {
-            // SAFETY: With `ACCT` the object is the head of a `ConnAcct` from that cache (type
-            // invariants); nothing uses it any more.
-            unsafe { caches.acct.free(obj.cast()) };
-        } else {
-            // SAFETY: As above, a plain connection.
-            unsafe { caches.plain.free(obj) };
+        // SAFETY: The object is the `Extended` of its kind, from that kind's cache (type
+        // invariants); nothing uses it any more.
+        unsafe {
+            match (tcp, acct) {
+                (false, false) => caches.plain.free(obj.cast()),
+                (false, true) => caches.acct.free(obj.cast()),
+                (true, false) => caches.tcp.free(obj.cast()),
+                (true, true) => caches.tcp_acct.free(obj.cast()),
+            }
         }
         #[cfg(kunit)]
         FREED.fetch_add(1, Ordering::Relaxed);
@@ -423,7 +475,7 @@ impl Conn {
     #[inline]
     pub(crate) fn owner(&self) -> &CtNet {
         // SAFETY: The owner outlives its connections (type invariants).
-        unsafe { &*self.own.owner }
+        unsafe { &*self.owner }
     }
 
     /// The status bits.
@@ -478,26 +530,46 @@ impl Conn {
         self.orig.tuple.proto() == ipproto::TCP
     }
 
-    /// Runs `f` on the protocol state. A TCP connection's is locked for the call; other
-    /// protocols do not change their state after the first packet, and `f` gets a copy.
-    pub(crate) fn with_proto<R>(&self, f: impl FnOnce(&mut ProtoState) -> R) -> R {
+    /// Runs `f` on the protocol state and, for TCP, the window state. A TCP connection's are
+    /// locked for the call; other protocols do not change their state after the first packet,
+    /// and `f` gets copies.
+    pub(crate) fn with_proto<R>(&self, f: impl FnOnce(&mut ProtoState, &mut TcpWindow) -> R) -> R {
         if !self.is_tcp() {
             // SAFETY: Only written at creation for these protocols (type invariants).
-            return f(&mut unsafe { *self.orig.aux.get() });
+            let mut state = unsafe { *self.orig.aux.get() };
+            return f(&mut state, &mut TcpWindow::default());
         }
         // The lock is initialised for TCP connections (type invariants).
         let _guard = self.lock.lock();
-        // SAFETY: `lock` is held until `f` returns, and writers of `proto` hold it.
-        f(unsafe { &mut *self.orig.aux.get() })
+        // CAST: A TCP connection is the head of an `Extended` with a window (type invariants).
+        let window = (self as *const Self)
+            .cast::<u8>()
+            .wrapping_add(WINDOW)
+            .cast::<UnsafeCell<TcpWindow>>();
+        // SAFETY: `lock` is held until `f` returns, and writers of `proto` and the window hold it.
+        f(unsafe { &mut *self.orig.aux.get() }, unsafe {
+            &mut *(*window).get()
+        })
     }
 
     /// The counters of both directions, if the connection counts.
-    pub(crate) fn counters(&self) -> Option<&[[AtomicU64; 2]; 2]> {
+    pub(crate) fn counters(&self) -> Option<&Counters> {
         if self.status() & bits::ACCT == 0 {
             return None;
         }
-        // SAFETY: With `ACCT` the object is a `ConnAcct` (type invariants).
-        Some(unsafe { &(*(self as *const Self).cast::<ConnAcct>()).counters })
+        let at = if self.is_tcp() {
+            TCP_COUNTERS
+        } else {
+            COUNTERS
+        };
+        // CAST: With `ACCT` the connection is the head of an `Extended` with counters, at `at`
+        // (type invariants).
+        let counters = (self as *const Self)
+            .cast::<u8>()
+            .wrapping_add(at)
+            .cast::<Counters>();
+        // SAFETY: As above; the counters live as long as the connection.
+        Some(unsafe { &*counters })
     }
 
     /// Counts one packet of `bytes` bytes in direction `dir`, if the connection counts.

@@ -68,7 +68,7 @@ impl CtHook for Provider {
         }
         let ct = conn.owner();
         let close = ct.timeouts.tcp_close.load(Relaxed).max(0) as u32 * HZ;
-        conn.with_proto(|s| {
+        conn.with_proto(|s, _| {
             if s.tcp != TcpState::Close {
                 s.tcp = TcpState::Close;
                 conn.set_timeout(time::now().wrapping_add(close));

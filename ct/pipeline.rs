@@ -5,8 +5,8 @@
 
 use super::conn::{Conn, Counted, NewConn};
 use super::hash::HashKey;
-use super::packet::{is_ipv4_fragment, parse, Invalid, Parsed};
-use super::proto::{self, Decision, ProtoState, Seen};
+use super::packet::{is_ipv4_fragment, parse, Invalid, Parsed, Segment};
+use super::proto::{self, Decision, Note, ProtoState, Seen, TcpWindow};
 use super::state::CtNet;
 use super::status::{bits, CtInfo, Dir};
 use super::sys::netfilter::{Hook, HookHandler, HookState, Verdict};
@@ -50,15 +50,53 @@ impl HookHandler for CtNet {
         let (l3, hook) = (state.l3(), state.hook());
         self.hooks_seen.inc(|c| c.at(l3, hook));
         match hook {
-            Hook::PreRouting | Hook::LocalOut => track(self, l3, hook, skb, state.rcu()),
+            Hook::PreRouting | Hook::LocalOut => {
+                track(self, l3, hook, skb, state.rcu(), Some(state))
+            }
             Hook::PostRouting | Hook::LocalIn => confirm(skb),
             Hook::Forward => Verdict::Accept,
         }
     }
 }
 
-/// Tracks one packet entering the stack or leaving this host.
-pub(crate) fn track(ct: &CtNet, l3: L3, hook: Hook, skb: &mut Skb, rcu: &Rcu) -> Verdict {
+/// Where a packet is being tracked: its namespace's state, and the hook's, for logging.
+struct At<'a> {
+    ct: &'a CtNet,
+    state: Option<&'a HookState>,
+}
+
+impl At<'_> {
+    /// Logs a packet a tracker found invalid or ignored, if `nf_conntrack_log_invalid` asks for
+    /// its protocol.
+    fn log(&self, skb: &mut Skb, proto: u8, note: Option<Note>, lowered: bool) {
+        let level = self.ct.log_invalid.load(Relaxed);
+        if level == 0 || (level != proto && level != LOG_ANY) {
+            return;
+        }
+        let Some(state) = self.state else { return };
+        if let Some(note) = note {
+            state.log_invalid(skb, proto, format_args!("{note}"));
+        }
+        if lowered {
+            state.log_invalid(skb, proto, format_args!("lowered timeout to UNACK"));
+        }
+    }
+}
+
+/// `nf_conntrack_log_invalid` for every protocol (`IPPROTO_RAW`).
+const LOG_ANY: u8 = 255;
+
+/// Tracks one packet entering the stack or leaving this host. `state` is the hook's, for
+/// logging.
+pub(crate) fn track(
+    ct: &CtNet,
+    l3: L3,
+    hook: Hook,
+    skb: &mut Skb,
+    rcu: &Rcu,
+    state: Option<&HookState>,
+) -> Verdict {
+    let at = At { ct, state };
     // A packet looped back carries its connection already; one marked untracked stays so.
     if skb.nfct() != 0 {
         return Verdict::Accept;
@@ -71,9 +109,7 @@ pub(crate) fn track(ct: &CtNet, l3: L3, hook: Hook, skb: &mut Skb, rcu: &Rcu) ->
     }
     let verify = hook == Hook::PreRouting && ct.checksum.load(Relaxed) != 0;
     match parse(&pkt, l3, verify) {
-        Ok(Parsed::Flow {
-            tuple, tcp_flags, ..
-        }) => track_flow(ct, skb, &tuple, tcp_flags, rcu),
+        Ok(Parsed::Flow { tuple, tcp, .. }) => track_flow(&at, skb, &tuple, &tcp, rcu),
         Ok(Parsed::Error { quoted, dst }) => {
             track_error(ct, skb, &quoted, &dst, rcu);
             Verdict::Accept
@@ -93,25 +129,35 @@ pub(crate) fn track(ct: &CtNet, l3: L3, hook: Hook, skb: &mut Skb, rcu: &Rcu) ->
     }
 }
 
-fn track_flow(ct: &CtNet, skb: &mut Skb, tuple: &Tuple, tcp_flags: u8, rcu: &Rcu) -> Verdict {
+fn track_flow(at: &At<'_>, skb: &mut Skb, tuple: &Tuple, seg: &Segment, rcu: &Rcu) -> Verdict {
+    let ct = at.ct;
     let now = time::now();
     let hash = hash(tuple);
     let Some((conn, dir)) = ct.table.find(tuple, hash, now, rcu) else {
-        return track_new(ct, skb, tuple, tcp_flags, hash, now);
+        return track_new(at, skb, tuple, seg, hash, now);
     };
     let status = conn.status();
+    let confirmed = status & bits::CONFIRMED != 0;
     let seen = Seen {
         proto: tuple.proto(),
         orig_icmp_type: conn.tuple(Dir::Original).icmp_type(),
-        tcp_flags,
+        tcp: *seg,
         dir,
-        confirmed: status & bits::CONFIRMED != 0,
+        confirmed,
         status,
         now,
+        // An unconfirmed connection holds its lifetime, not its deadline.
+        expires: if confirmed {
+            conn.expires_in(now)
+        } else {
+            conn.timeout()
+        },
         hz: time::HZ,
     };
     let mut set = 0;
-    match conn.with_proto(|state| proto::track(&seen, state, &ct.timeouts)) {
+    let decision =
+        conn.with_proto(|state, window| proto::track(&seen, state, window, &ct.timeouts));
+    match decision {
         Decision::Accept { timeout, assure } => {
             conn.set_timeout(now.wrapping_add(timeout));
             conn.account(dir, skb.len());
@@ -119,20 +165,27 @@ fn track_flow(ct: &CtNet, skb: &mut Skb, tuple: &Tuple, tcp_flags: u8, rcu: &Rcu
                 set |= bits::ASSURED;
             }
         }
-        Decision::Ignore => {}
+        Decision::Ignore { note } => at.log(skb, tuple.proto(), note, false),
         Decision::Close => {
             conn.account(dir, skb.len());
             ct.table.kill(&conn);
         }
-        Decision::Invalid => {
+        Decision::Invalid {
+            note,
+            lowered_timeout,
+        } => {
+            if let Some(t) = lowered_timeout {
+                conn.set_timeout(now.wrapping_add(t));
+            }
             ct.stats.inc(|s| &s.invalid);
+            at.log(skb, tuple.proto(), note, lowered_timeout.is_some());
             return Verdict::Accept;
         }
         Decision::Reopen => {
             // The old connection closed: this packet starts its successor.
             ct.table.kill(&conn);
             drop(conn);
-            return track_new(ct, skb, tuple, tcp_flags, hash, now);
+            return track_new(at, skb, tuple, seg, hash, now);
         }
     }
     if dir == Dir::Reply && status & bits::SEEN_REPLY == 0 {
@@ -148,31 +201,41 @@ fn track_flow(ct: &CtNet, skb: &mut Skb, tuple: &Tuple, tcp_flags: u8, rcu: &Rcu
 /// The first packet of a connection: a new, unconfirmed entry travels with the packet until the
 /// confirm hook puts it in the table.
 fn track_new(
-    ct: &CtNet,
+    at: &At<'_>,
     skb: &mut Skb,
     tuple: &Tuple,
-    tcp_flags: u8,
+    seg: &Segment,
     hash: u32,
     now: u32,
 ) -> Verdict {
+    let ct = at.ct;
     let Some(reply) = tuple.invert() else {
         ct.stats.inc(|s| &s.invalid);
         return Verdict::Accept;
     };
-    let mut state = ProtoState::default();
+    let (mut state, mut window) = (ProtoState::default(), TcpWindow::default());
     let seen = Seen {
         proto: tuple.proto(),
         orig_icmp_type: tuple.icmp_type(),
-        tcp_flags,
+        tcp: *seg,
         dir: Dir::Original,
         confirmed: false,
         status: 0,
         now,
+        expires: 0,
         hz: time::HZ,
     };
-    let Decision::Accept { timeout, assure } = proto::track(&seen, &mut state, &ct.timeouts) else {
-        ct.stats.inc(|s| &s.invalid);
-        return Verdict::Accept;
+    let (timeout, assure) = match proto::track(&seen, &mut state, &mut window, &ct.timeouts) {
+        Decision::Accept { timeout, assure } => (timeout, assure),
+        Decision::Invalid { note, .. } | Decision::Ignore { note } => {
+            ct.stats.inc(|s| &s.invalid);
+            at.log(skb, tuple.proto(), note, false);
+            return Verdict::Accept;
+        }
+        Decision::Close | Decision::Reopen => {
+            ct.stats.inc(|s| &s.invalid);
+            return Verdict::Accept;
+        }
     };
     let conn = create(
         ct,
@@ -181,6 +244,7 @@ fn track_new(
             reply,
             hashes: [hash, self::hash(&reply)],
             proto: state,
+            window,
             timeout,
             status: if assure { bits::ASSURED } else { 0 },
             acct: ct.acct.load(Relaxed) != 0,

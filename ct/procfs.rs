@@ -114,7 +114,7 @@ impl SeqTable for Connections {
             };
             [dir(0), dir(1)]
         });
-        let tcp = (orig.proto() == ipproto::TCP).then(|| conn.with_proto(|s| s.tcp));
+        let tcp = (orig.proto() == ipproto::TCP).then(|| conn.with_proto(|s, _| s.tcp));
         let entry = Entry {
             orig,
             reply: conn.tuple(Dir::Reply),

@@ -73,6 +73,9 @@ pub(crate) struct CtNet {
     pub(crate) acct: AtomicU8,
     /// Whether checksums are verified on input (`nf_conntrack_checksum`).
     pub(crate) checksum: AtomicU8,
+    /// The protocol whose invalid packets are logged, 255 for all, 0 for none
+    /// (`nf_conntrack_log_invalid`).
+    pub(crate) log_invalid: AtomicU8,
     /// Where the garbage collector is; only its work function takes it.
     #[pin]
     pub(crate) gc: Mutex<GcPacer>,
@@ -104,6 +107,7 @@ impl CtNet {
             timeouts: Timeouts::new(),
             acct: AtomicU8::new(u8::from(super::sys::params::acct())),
             checksum: AtomicU8::new(1),
+            log_invalid: AtomicU8::new(0),
             gc <- new_mutex!(GcPacer::new()),
         }? Error))
     }

@@ -28,12 +28,16 @@ fn flag<'a>(name: &'static CStr, v: &'a AtomicU8) -> Entry<'a> {
     Entry::u8(name, v, 0, 1)
 }
 
+fn byte<'a>(name: &'static CStr, v: &'a AtomicU8) -> Entry<'a> {
+    Entry::u8(name, v, 0, u8::MAX)
+}
+
 fn timeout<'a>(name: &'static CStr, v: &'a AtomicI32) -> Entry<'a> {
     int(name, v, 0, TIMEOUT_MAX, true)
 }
 
 /// The sysctls of `ct`, in nf_conntrack's order.
-pub(crate) fn entries<'a>(ct: &'a CtNet, net: &Net) -> [Entry<'a>; 19] {
+pub(crate) fn entries<'a>(ct: &'a CtNet, net: &Net) -> [Entry<'a>; 25] {
     let t = &ct.timeouts;
     [
         int(
@@ -58,6 +62,7 @@ pub(crate) fn entries<'a>(ct: &'a CtNet, net: &Net) -> [Entry<'a>; 19] {
             false,
         ),
         flag(c_str!("nf_conntrack_checksum"), &ct.checksum),
+        byte(c_str!("nf_conntrack_log_invalid"), &ct.log_invalid),
         flag(c_str!("nf_conntrack_acct"), &ct.acct),
         timeout(c_str!("nf_conntrack_generic_timeout"), &t.generic),
         timeout(c_str!("nf_conntrack_tcp_timeout_syn_sent"), &t.tcp_syn_sent),
@@ -78,9 +83,20 @@ pub(crate) fn entries<'a>(ct: &'a CtNet, net: &Net) -> [Entry<'a>; 19] {
         ),
         timeout(c_str!("nf_conntrack_tcp_timeout_close"), &t.tcp_close),
         timeout(
+            c_str!("nf_conntrack_tcp_timeout_max_retrans"),
+            &t.tcp_retrans,
+        ),
+        timeout(
             c_str!("nf_conntrack_tcp_timeout_unacknowledged"),
             &t.tcp_unacknowledged,
         ),
+        flag(c_str!("nf_conntrack_tcp_loose"), &t.tcp_loose),
+        flag(c_str!("nf_conntrack_tcp_be_liberal"), &t.tcp_be_liberal),
+        flag(
+            c_str!("nf_conntrack_tcp_ignore_invalid_rst"),
+            &t.tcp_ignore_invalid_rst,
+        ),
+        byte(c_str!("nf_conntrack_tcp_max_retrans"), &t.tcp_max_retrans),
         timeout(c_str!("nf_conntrack_udp_timeout"), &t.udp),
         timeout(c_str!("nf_conntrack_udp_timeout_stream"), &t.udp_stream),
         timeout(c_str!("nf_conntrack_icmp_timeout"), &t.icmp),

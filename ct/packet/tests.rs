@@ -383,9 +383,35 @@ fn mutated_packets_never_panic_or_read_past_the_end() {
                 p[at] = rng.next() as u8;
             }
             p.truncate(p.len() - (rng.next() as usize % 8).min(p.len()));
-            // `read` checks every range, and the slice panics if one were ever past the end.
-            if let Ok(Parsed::Flow { l4, .. }) = parse(&p[..], *l3, true) {
-                assert!(l4 <= p.len());
+            // Whatever the parser accepts, it read from the packet: the addresses and ports it
+            // reports are the packet's bytes, within its length.
+            match parse(&p[..], *l3, true) {
+                Ok(Parsed::Flow { tuple, l4, .. }) => {
+                    let (src, dst) = match l3 {
+                        L3::Ipv4 => (&p[12..16], &p[16..20]),
+                        L3::Ipv6 => (&p[8..24], &p[24..40]),
+                    };
+                    assert_eq!(&tuple.src()[..src.len()], src);
+                    assert_eq!(&tuple.dst()[..dst.len()], dst);
+                    let header = match tuple.proto() {
+                        ipproto::TCP => 20,
+                        ipproto::UDP | ipproto::ICMP | ipproto::ICMPV6 => 8,
+                        _ => 0,
+                    };
+                    assert!(l4 + header <= p.len(), "{l4} + {header} > {}", p.len());
+                    if matches!(tuple.proto(), ipproto::TCP | ipproto::UDP) {
+                        assert_eq!(tuple.src_id().to_be_bytes(), p[l4..l4 + 2]);
+                        assert_eq!(tuple.dst_id().to_be_bytes(), p[l4 + 2..l4 + 4]);
+                    }
+                }
+                Ok(Parsed::Error { dst, .. }) => {
+                    let want = match l3 {
+                        L3::Ipv4 => &p[16..20],
+                        L3::Ipv6 => &p[24..40],
+                    };
+                    assert_eq!(&dst[..want.len()], want);
+                }
+                Ok(Parsed::Untracked) | Err(_) => {}
             }
         }
     }

@@ -8,6 +8,7 @@
 #include <linux/seq_file_net.h>
 #include <linux/netdevice.h>
 #include <linux/proc_fs.h>
+#include <net/netfilter/nf_log.h>
 #include <net/netns/generic.h>
 
 #include "helpers.h"
@@ -200,6 +201,17 @@ struct sk_buff *rct_skb_from_paged(const void *data, unsigned int len, unsigned 
 void rct_skb_free(struct sk_buff *skb)
 {
 	kfree_skb(skb);
+}
+
+/*
+ * Logs a packet a tracker found invalid, as nf_conntrack does with nf_conntrack_log_invalid set:
+ * through the namespace's logger, "nf_ct_proto_<proto>: <msg> " and the packet.
+ */
+void rct_log_invalid(const struct nf_hook_state *state, struct sk_buff *skb, u8 proto,
+		     const char *msg)
+{
+	nf_log_packet(state->net, state->pf, 0, skb, state->in, state->out, NULL,
+		      "nf_ct_proto_%d: %s ", proto, msg);
 }
 
 unsigned long rct_totalram_pages(void)

@@ -49,6 +49,8 @@ void rct_ct_hook_release(const struct nf_ct_hook *hook);
 
 void rct_skb_set_nfct(struct sk_buff *skb, unsigned long nfct);
 struct net *rct_skb_dev_net(const struct sk_buff *skb);
+void rct_log_invalid(const struct nf_hook_state *state, struct sk_buff *skb, u8 proto,
+		     const char *msg);
 unsigned long rct_totalram_pages(void);
 
 struct sk_buff *rct_skb_from(const void *data, unsigned int len);

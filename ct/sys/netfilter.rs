@@ -9,6 +9,7 @@ use super::net::Net;
 use super::skb::Skb;
 use super::sync::Rcu;
 use crate::ct::tuple::L3;
+use core::fmt;
 use kernel::error::to_result;
 use kernel::ffi::{c_uint, c_void};
 use kernel::prelude::*;
@@ -109,12 +110,49 @@ impl HookState {
         unsafe { Rcu::assume() }
     }
 
+    /// Logs `skb` as invalid for protocol `proto`, with `msg`, through the namespace's packet
+    /// logger, as nf_conntrack logs invalid packets.
+    pub(crate) fn log_invalid(&self, skb: &mut Skb, proto: u8, msg: fmt::Arguments<'_>) {
+        let mut text = [0u8; 160];
+        let mut w = CText {
+            buf: &mut text,
+            len: 0,
+        };
+        // A message that does not fit is cut short.
+        let _ = fmt::write(&mut w, msg);
+        // SAFETY: The state and the skb are valid for the length of the hook call; `text` ends
+        // with a NUL, which `write_str` leaves in place.
+        unsafe {
+            bindings::rct_log_invalid(self.0.get(), skb.as_raw(), proto, text.as_ptr().cast())
+        };
+    }
+
     /// The network protocol of the packet.
     pub(crate) fn l3(&self) -> L3 {
         match u32::from(self.raw().pf) {
             bindings::NFPROTO_IPV6 => L3::Ipv6,
             _ => L3::Ipv4,
         }
+    }
+}
+
+/// A NUL-terminated text being written into a buffer.
+struct CText<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+}
+
+impl fmt::Write for CText<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        // Room for the bytes and the NUL after them.
+        let room = self.buf.len().saturating_sub(self.len + 1);
+        let n = s.len().min(room);
+        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        if n < s.len() {
+            return Err(fmt::Error);
+        }
+        Ok(())
     }
 }
 

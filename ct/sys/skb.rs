@@ -40,6 +40,11 @@ impl Skb {
         self.0.get()
     }
 
+    /// The raw pointer, for a C call the caller may make with the skb borrowed mutably.
+    pub(crate) fn as_raw(&mut self) -> *mut bindings::sk_buff {
+        self.0.get()
+    }
+
     fn data(&self) -> *const u8 {
         // SAFETY: The skb is valid.
         unsafe { (*self.as_ptr()).data }
@@ -169,6 +174,22 @@ impl Packet for SkbPacket<'_> {
                 self.skb.as_ptr(),
                 c_uint::from(self.hook as u8),
                 ((self.base as usize).wrapping_sub(self.skb.data() as usize) + l4) as c_uint,
+                proto,
+                u16::from(l3 as u8),
+            )
+        };
+        bad == 0
+    }
+
+    fn checksum_partial_ok(&self, l3: L3, l4: usize, cover: usize, proto: u8) -> bool {
+        debug_assert!(l3 == self.l3);
+        // SAFETY: As in `checksum_ok`; `nf_checksum_partial` checks `cover` bytes from `l4`.
+        let bad = unsafe {
+            bindings::nf_checksum_partial(
+                self.skb.as_ptr(),
+                c_uint::from(self.hook as u8),
+                ((self.base as usize).wrapping_sub(self.skb.data() as usize) + l4) as c_uint,
+                cover as c_uint,
                 proto,
                 u16::from(l3 as u8),
             )

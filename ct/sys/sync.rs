@@ -145,9 +145,12 @@ pub(crate) fn rcu_barrier() {
 pub(crate) struct RcuHead(Opaque<bindings::callback_head>);
 
 impl RcuHead {
-    /// A head, ready to be queued.
+    /// A head, all zeroes, ready to be queued.
     pub(crate) const fn new() -> Self {
-        Self(Opaque::uninit())
+        Self(Opaque::new(bindings::callback_head {
+            next: core::ptr::null_mut(),
+            func: None,
+        }))
     }
 }
 

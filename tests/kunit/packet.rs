@@ -35,6 +35,10 @@ fn bytes(proto: u8, src: u8, dst: u8, sport: u16, dport: u16, payload: usize) ->
     p[9] = proto;
     p[12..16].copy_from_slice(&[198, 51, 100, src]);
     p[16..20].copy_from_slice(&[198, 51, 100, dst]);
+    // The kernel sums the whole packet from the IP header on, which a correct header checksum
+    // leaves unchanged.
+    let sum = !fold(sum16(&p[..20]));
+    p[10..12].copy_from_slice(&sum.to_be_bytes());
     p[20..22].copy_from_slice(&sport.to_be_bytes());
     p[22..24].copy_from_slice(&dport.to_be_bytes());
     for (i, b) in p[20 + l4..].iter_mut().enumerate() {
@@ -52,24 +56,26 @@ fn bytes(proto: u8, src: u8, dst: u8, sport: u16, dport: u16, payload: usize) ->
     p
 }
 
-/// The UDP checksum of an IPv4 packet.
-fn udp_checksum(p: &[u8]) -> u16 {
-    let udp = &p[20..];
-    let mut sum = 0u32;
-    let mut add = |b: &[u8]| {
-        for c in b.chunks(2) {
-            sum += u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]));
-        }
-    };
-    add(&p[12..20]);
-    add(&[0, ipproto::UDP]);
-    add(&(udp.len() as u16).to_be_bytes());
-    add(&udp[..6]);
-    add(&udp[8..]);
+/// The sum of `b` as big-endian 16-bit words, a last odd byte padded with zero.
+fn sum16(b: &[u8]) -> u32 {
+    b.chunks(2)
+        .map(|c| u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)])))
+        .sum()
+}
+
+/// A ones' complement sum folded to 16 bits.
+fn fold(mut sum: u32) -> u16 {
     while sum > 0xffff {
         sum = (sum & 0xffff) + (sum >> 16);
     }
-    match !(sum as u16) {
+    sum as u16
+}
+
+/// The UDP checksum of an IPv4 packet.
+fn udp_checksum(p: &[u8]) -> u16 {
+    let udp = &p[20..];
+    let pseudo = sum16(&p[12..20]) + u32::from(ipproto::UDP) + udp.len() as u32;
+    match !fold(pseudo + sum16(&udp[..6]) + sum16(&udp[8..])) {
         0 => 0xffff,
         s => s,
     }
@@ -82,7 +88,7 @@ fn packet(proto: u8, src: u8, dst: u8, sport: u16, dport: u16) -> Option<OwnedSk
 /// Tracks `skb` in `ct` as leaving this host; returns the verdict.
 fn out(ct: &CtNet, skb: &mut OwnedSkb) -> Verdict {
     let rcu = RcuGuard::new();
-    track(ct, L3::Ipv4, Hook::LocalOut, skb.skb(), &rcu)
+    track(ct, L3::Ipv4, Hook::LocalOut, skb.skb(), &rcu, None)
 }
 
 /// Parses `skb` as PRE_ROUTING sees it, checksums verified.

@@ -8,7 +8,7 @@
 use super::TestState;
 use crate::ct::conn::{Conn, NewConn, FREED};
 use crate::ct::pipeline::{create, hash};
-use crate::ct::proto::ProtoState;
+use crate::ct::proto::{ProtoState, TcpWindow};
 use crate::ct::state::CtNet;
 use crate::ct::status::{bits, Dir};
 use crate::ct::sys::kunit::{check, check_eq, kunit_suite};
@@ -40,6 +40,7 @@ fn conn(ct: &CtNet, t: &Tuple, secs: u32, status: usize) -> Option<ARef<Conn>> {
             reply,
             hashes: [hash(t), hash(&reply)],
             proto: ProtoState::default(),
+            window: TcpWindow::default(),
             timeout: secs * HZ,
             status,
             acct: false,

@@ -18,6 +18,7 @@ pub(crate) mod checksum;
 mod crc32c;
 mod header;
 pub(crate) mod packet;
+pub(crate) mod range;
 
 use super::status::Dir;
 

@@ -17,8 +17,10 @@
 pub(crate) mod checksum;
 mod crc32c;
 mod header;
+pub(crate) mod network;
 pub(crate) mod packet;
 pub(crate) mod range;
+mod transport;
 
 use super::status::Dir;
 
@@ -103,3 +105,5 @@ pub(crate) enum RewriteError {
     Redirect,
 }
 
+#[cfg(test)]
+mod tests;

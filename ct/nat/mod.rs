@@ -17,6 +17,7 @@
 pub(crate) mod checksum;
 mod crc32c;
 mod header;
+pub(crate) mod icmp;
 pub(crate) mod network;
 pub(crate) mod packet;
 pub(crate) mod range;
@@ -91,6 +92,35 @@ impl ManipType {
             Dir::Original => self.nat_bit(),
             Dir::Reply => self.other().nat_bit(),
         }
+    }
+}
+
+/// The hooks NAT runs at, each with the end it translates.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum NatHook {
+    /// Packets arriving, before routing: destination NAT.
+    PreRouting,
+    /// Packets for this host: source NAT.
+    LocalIn,
+    /// Packets this host sends, before routing: destination NAT.
+    LocalOut,
+    /// Packets leaving, after routing: source NAT.
+    PostRouting,
+}
+
+impl NatHook {
+    /// The end this hook translates (`HOOK2MANIP`).
+    pub(crate) fn manip(self) -> ManipType {
+        match self {
+            NatHook::PostRouting | NatHook::LocalIn => ManipType::Source,
+            NatHook::PreRouting | NatHook::LocalOut => ManipType::Destination,
+        }
+    }
+
+    /// Whether packets here come from a device, whose `CHECKSUM_COMPLETE` sum is checked
+    /// before NAT trusts an ICMP error.
+    pub(crate) fn is_input(self) -> bool {
+        matches!(self, NatHook::PreRouting | NatHook::LocalIn)
     }
 }
 

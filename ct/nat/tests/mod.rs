@@ -6,6 +6,7 @@
 //! independently of the code under test; a rewritten packet must equal, byte for byte, the
 //! packet built directly with the translated addresses and ports.
 
+mod icmp;
 mod rewrite;
 
 use super::header::ipproto as nat_proto;

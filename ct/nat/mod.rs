@@ -14,16 +14,20 @@
 //! Everything here is plain Rust on `core`, built both into the kernel module and into the
 //! userspace crate that tests it.
 
+mod address;
 pub(crate) mod checksum;
+pub(crate) mod choose;
 mod crc32c;
+pub(crate) mod env;
 mod header;
 pub(crate) mod icmp;
 pub(crate) mod network;
 pub(crate) mod packet;
+mod port;
 pub(crate) mod range;
 mod transport;
 
-use super::status::Dir;
+use super::status::{CtInfo, Dir};
 
 /// Connection status bits NAT sets and reads, with the values of `IPS_*`, beyond those in
 /// [`crate::ct::status::bits`].
@@ -122,6 +126,14 @@ impl NatHook {
     pub(crate) fn is_input(self) -> bool {
         matches!(self, NatHook::PreRouting | NatHook::LocalIn)
     }
+}
+
+/// Whether a packet must look for a translation to bind its connection to at a hook that
+/// translates `manip`: the first packet of a connection, or an error related to one, whose
+/// translation of that end is not yet decided.
+pub(crate) fn needs_binding(info: CtInfo, status: usize, manip: ManipType) -> bool {
+    matches!(info, CtInfo::New | CtInfo::Related | CtInfo::RelatedReply)
+        && status & manip.done_bit() == 0
 }
 
 /// Why a packet cannot be translated; it is dropped.

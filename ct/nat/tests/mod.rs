@@ -6,6 +6,7 @@
 //! independently of the code under test; a rewritten packet must equal, byte for byte, the
 //! packet built directly with the translated addresses and ports.
 
+mod choose;
 mod icmp;
 mod rewrite;
 

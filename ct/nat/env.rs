@@ -53,7 +53,8 @@ pub(crate) trait NatEnv {
 
     /// Whether a connection other than the one being bound has `tuple` as either of its tuples
     /// (`nf_conntrack_tuple_taken`). A connection whose original tuple equals the bound one's
-    /// does not count: it is the same flow, met twice, which confirmation sorts out.
+    /// does not count: it is the same flow, met twice, which confirmation sorts out; nor does an
+    /// expired one.
     fn tuple_taken(&mut self, tuple: &Tuple) -> bool;
 
     /// The connection with `tuple` as either of its tuples (`nf_conntrack_find_get`).

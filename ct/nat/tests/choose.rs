@@ -742,3 +742,61 @@ fn reversed_icmp_identifier_ranges_are_taken_as_they_come() {
     let got = choose(&cur, &icmp_range(5, 0), ManipType::Source, &mut env).unwrap();
     assert_eq!(got.src_id(), 4);
 }
+
+#[test]
+fn any_range_gives_a_tuple_in_range_or_a_failure() {
+    // A small linear congruential generator: the same cases on every run.
+    let mut seed = 0x2545_f491u32;
+    let mut next = move || {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        (seed >> 8) as u16
+    };
+    for _ in 0..3000 {
+        let proto = [
+            ipproto::TCP,
+            ipproto::UDP,
+            ipproto::ICMP,
+            nat_proto::SCTP,
+            47,
+        ][usize::from(next() % 5)];
+        let lo = [192, 0, (next() % 4) as u8, next() as u8];
+        let hi = [192, 0, (next() % 4) as u8, next() as u8];
+        let range = NatRange {
+            flags: u32::from(next()) & flags::MASK,
+            min_addr: v4(lo),
+            max_addr: v4(hi),
+            min_proto: next(),
+            max_proto: next(),
+            base_proto: next(),
+        };
+        let dst_id = if proto == ipproto::ICMP {
+            8 << 8
+        } else {
+            next()
+        };
+        let cur = tuple4(proto, CLIENT, SERVER, next(), dst_id);
+        let manip = if next() % 2 == 0 {
+            ManipType::Source
+        } else {
+            ManipType::Destination
+        };
+        let busy = next() % 3;
+        let mut env = Table::new()
+            .taken_if(move |t| (t.src_id() ^ t.dst_id()) % 3 < busy)
+            .random(&[next(), next(), next(), next(), next()]);
+        let Ok(got) = choose(&cur, &range, manip, &mut env) else {
+            continue;
+        };
+        assert!(env.lookups <= 1 + 1 + 248);
+        let addr = match manip {
+            ManipType::Source => got.src(),
+            ManipType::Destination => got.dst(),
+        };
+        if range.has(flags::MAP_IPS) && got != cur && lo <= hi {
+            assert!(
+                addr[..4] >= lo[..] && addr[..4] <= hi[..],
+                "{range:?} {got:?}"
+            );
+        }
+    }
+}

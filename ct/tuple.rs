@@ -226,6 +226,28 @@ impl Tuple {
     }
 }
 
+impl Tuple {
+    /// Replaces the source address.
+    pub(crate) fn set_src(&mut self, addr: [u8; 16]) {
+        self.src = addr;
+    }
+
+    /// Replaces the destination address.
+    pub(crate) fn set_dst(&mut self, addr: [u8; 16]) {
+        self.dst = addr;
+    }
+
+    /// Replaces the source port or ICMP echo identifier, given in host order.
+    pub(crate) fn set_src_id(&mut self, id: u16) {
+        self.src_u = id.to_be_bytes();
+    }
+
+    /// Replaces the destination port, or the ICMP type and code, given in host order.
+    pub(crate) fn set_dst_id(&mut self, id: u16) {
+        self.dst_u = id.to_be_bytes();
+    }
+}
+
 impl PartialEq for Tuple {
     #[inline]
     fn eq(&self, other: &Self) -> bool {

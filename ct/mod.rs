@@ -9,6 +9,7 @@
 
 pub(crate) mod format;
 pub(crate) mod hash;
+pub(crate) mod netlink;
 pub(crate) mod pacer;
 pub(crate) mod packet;
 pub(crate) mod proto;

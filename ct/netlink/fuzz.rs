@@ -6,6 +6,7 @@
 use super::change::ConnState;
 use super::encode;
 use super::event;
+use super::msg::{HDR_LEN, SUBSYS_CTNETLINK};
 use super::nat::Manip;
 use super::record;
 use super::request::{Action, Request};
@@ -39,8 +40,32 @@ fn sample() -> Snapshot {
     Snapshot::new(t, t)
 }
 
-/// Decodes `data` as a request and runs what it asks for against one connection.
+/// Most attribute bytes given a header of their own.
+const BODY_MAX: usize = 8192;
+
+/// Decodes `data` as a request, then its bytes past the first four as the attributes of a
+/// request whose operation, flags and family those four choose, and runs what each asks for.
 pub(crate) fn request(data: &[u8]) {
+    run_request(data);
+    let (Some(&[op, fl, family, version]), Some(body)) = (data.get(..4), data.get(4..)) else {
+        return;
+    };
+    let body = body.get(..BODY_MAX).unwrap_or(body);
+    let mut msg = [0u8; HDR_LEN + BODY_MAX];
+    let len = HDR_LEN + body.len();
+    let flags = u16::from(fl & 0x0f) | (u16::from(fl >> 4) << 8);
+    let families = [0, L3::Ipv4 as u8, L3::Ipv6 as u8, family];
+    msg[..4].copy_from_slice(&(len as u32).to_ne_bytes());
+    msg[4..6].copy_from_slice(&u16::from_be_bytes([SUBSYS_CTNETLINK, op % 8]).to_ne_bytes());
+    msg[6..8].copy_from_slice(&flags.to_ne_bytes());
+    msg[16] = families[usize::from(version % 4)];
+    msg[17] = version >> 7;
+    msg[HDR_LEN..len].copy_from_slice(body);
+    run_request(&msg[..len]);
+}
+
+/// Decodes one request and runs what it asks for against one connection.
+fn run_request(data: &[u8]) {
     let Ok(req) = Request::parse(data) else {
         return;
     };

@@ -144,16 +144,9 @@ impl Header {
             .get(..HDR_LEN)
             .and_then(|h| h.try_into().ok())
             .ok_or(Errno::EINVAL)?;
-        let u16_at = |r: core::ops::Range<usize>| {
-            head.get(r)
-                .and_then(|b| b.try_into().ok())
-                .map_or(0, u16::from_ne_bytes)
-        };
-        let u32_at = |r: core::ops::Range<usize>| {
-            head.get(r)
-                .and_then(|b| b.try_into().ok())
-                .map_or(0, u32::from_ne_bytes)
-        };
+        let bytes = |r: core::ops::Range<usize>| head.get(r).unwrap_or(&[]);
+        let u16_at = |r| bytes(r).try_into().map_or(0, u16::from_ne_bytes);
+        let u32_at = |r| bytes(r).try_into().map_or(0, u32::from_ne_bytes);
         let len = usize::try_from(u32_at(field::LEN)).map_err(|_| Errno::EINVAL)?;
         if len < HDR_LEN {
             return Err(Errno::EINVAL);
@@ -166,7 +159,9 @@ impl Header {
             portid: u32_at(field::PORTID),
             family: head[field::FAMILY],
             version: head[field::VERSION],
-            res_id: u16::from_be_bytes([head[field::RES_ID.start], head[field::RES_ID.start + 1]]),
+            res_id: bytes(field::RES_ID)
+                .try_into()
+                .map_or(0, u16::from_be_bytes),
         };
         Ok((header, attrs))
     }
@@ -194,7 +189,7 @@ pub(crate) fn begin<S: Sink + ?Sized>(w: &mut Writer<'_, S>, h: &Header) -> Resu
 /// Gives a message its length (`nlmsg_end`).
 pub(crate) fn end<S: Sink + ?Sized>(w: &mut Writer<'_, S>, msg: Msg) -> Result<(), NoRoom> {
     let len = u32::try_from(w.len().saturating_sub(msg.0)).map_err(|_| NoRoom)?;
-    w.patch(msg.0 + field::LEN.start, &len.to_ne_bytes());
+    w.patch(msg.0.saturating_add(field::LEN.start), &len.to_ne_bytes());
     Ok(())
 }
 

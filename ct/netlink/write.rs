@@ -77,6 +77,30 @@ impl Sink for SliceSink<'_> {
     }
 }
 
+/// A sink that only counts: how long a message will be, to size its buffer.
+#[derive(Default)]
+pub(crate) struct Measure {
+    /// Bytes that would have been written.
+    len: usize,
+}
+
+impl Sink for Measure {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn append(&mut self, bytes: &[u8]) -> Result<(), NoRoom> {
+        self.len = self.len.checked_add(bytes.len()).ok_or(NoRoom)?;
+        Ok(())
+    }
+
+    fn overwrite(&mut self, _offset: usize, _bytes: &[u8]) {}
+
+    fn truncate(&mut self, len: usize) {
+        self.len = self.len.min(len);
+    }
+}
+
 /// The start of an open nested attribute, to be closed with [`Writer::nest_end`].
 #[must_use]
 pub(crate) struct Nest(usize);
@@ -115,7 +139,7 @@ impl<'s, S: Sink + ?Sized> Writer<'s, S> {
 
     /// An attribute of type `kind` with `payload` (`nla_put`).
     pub(crate) fn put(&mut self, kind: u16, payload: &[u8]) -> Result<(), NoRoom> {
-        let len = HDR_LEN + payload.len();
+        let len = payload.len().saturating_add(HDR_LEN);
         let len16 = u16::try_from(len).map_err(|_| NoRoom)?;
         let pad = align(len) - len;
         let mut header = [0; HDR_LEN];
@@ -125,7 +149,7 @@ impl<'s, S: Sink + ?Sized> Writer<'s, S> {
         let result = self
             .raw(&header)
             .and_then(|()| self.raw(payload))
-            .and_then(|()| self.raw(&[0; HDR_LEN][..pad]));
+            .and_then(|()| self.raw([0; HDR_LEN].get(..pad).unwrap_or(&[])));
         if result.is_err() {
             self.truncate(start);
         }

@@ -10,6 +10,7 @@ use super::super::ips;
 use super::super::msg::{flags, Group, Header, Op};
 use super::super::record;
 use super::super::snapshot::{SeqAdj, Synproxy, Timestamp};
+use super::super::write::{Measure, Sink};
 use super::support::*;
 use crate::ct::tuple::{ipproto, Tuple, L3};
 use std::vec::Vec;
@@ -226,4 +227,15 @@ fn a_record_that_does_not_fit_leaves_nothing() {
     let len = s.buf.len();
     assert!(event::write(&mut s, &c, bits::DESTROY, 0).is_err());
     assert_eq!(s.buf.len(), len);
+}
+
+#[test]
+fn a_measure_gives_the_length_of_a_message() {
+    let c = tcp4_established();
+    let mut m = Measure::default();
+    event::write(&mut m, &c, bits::NEW | bits::PROTOINFO, 0).unwrap();
+    assert_eq!(m.len(), event_of(&c, bits::NEW | bits::PROTOINFO).len());
+    let mut m = Measure::default();
+    encode::record(&mut m, &c, 5, 6, false).unwrap();
+    assert_eq!(m.len(), record_of(&c).len());
 }

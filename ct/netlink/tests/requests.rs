@@ -487,3 +487,53 @@ fn nat_ranges_and_master() {
     assert_eq!(n.nat(Manip::Src).err(), Some(Errno::ERANGE));
     assert_eq!(n.nat(Manip::Dst), Ok(None));
 }
+
+#[test]
+fn attributes_of_the_wrong_shape() {
+    let t = || tcp4_tuple(cta::TUPLE_ORIG, [1; 4], [2; 4], 1, 2);
+    // A tuple too short to hold an attribute; one whose bytes are no attributes.
+    let msg = request(GET, REQ, 2, &[attr(cta::TUPLE_ORIG, &[1, 2])]);
+    assert_eq!(Request::parse(&msg).err(), Some(Errno::ERANGE));
+    let msg = request(GET, REQ, 2, &[attr(cta::TUPLE_ORIG, &[0xff, 0xff, 1, 0])]);
+    assert_eq!(key(&msg).err(), Some(Errno::EINVAL));
+    // A number sent as a nest is read as a number: deprecated parsing ignores the flag.
+    let id = attr(cta::ID | super::super::attr::F_NESTED, &7u32.to_ne_bytes());
+    match action(&request(DELETE, REQ, 2, &[t(), id])).unwrap() {
+        Action::Delete { id, .. } => assert_eq!(id, Some(7)),
+        _ => panic!(),
+    }
+    // A protocol number in the address nest is read as a short IPv4 source; a protocol number
+    // of two bytes is read by its first.
+    let swapped = nest(
+        cta::TUPLE_ORIG,
+        &[
+            nest(cta::tuple::IP, &[attr(cta::proto::NUM, &[6])]),
+            ports(ipproto::TCP, 1, 2),
+        ],
+    );
+    assert_eq!(
+        key(&request(GET, REQ, 2, &[swapped])).err(),
+        Some(Errno::ERANGE)
+    );
+    let wide = nest(
+        cta::TUPLE_ORIG,
+        &[
+            ip4([1; 4], [2; 4]),
+            nest(
+                cta::tuple::PROTO,
+                &[
+                    attr(cta::proto::NUM, &[6, 0]),
+                    attr(cta::proto::SRC_PORT, &[0, 1]),
+                    attr(cta::proto::DST_PORT, &[0, 2]),
+                ],
+            ),
+        ],
+    );
+    assert_eq!(
+        key(&request(GET, REQ, 2, &[wide])).unwrap().tuple,
+        tcp4([1; 4], [2; 4], 1, 2)
+    );
+    // Labels longer than the kernel holds.
+    let msg = request(NEW, REQ, 2, &[t(), attr(cta::LABELS, &[0; 20])]);
+    assert_eq!(Request::parse(&msg).err(), Some(Errno::ERANGE));
+}

@@ -14,7 +14,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rust_conntrack_ct::fuzzing::Tracker;
+use rust_conntrack_ct::fuzzing::track::Tracker;
 
 /// Jiffies (at 250 Hz) between packets, by the control byte's high nibble.
 const ELAPSED: [u32; 16] = [

@@ -71,7 +71,8 @@ impl kernel::Module for RustConntrack {
         let (buckets, max) = table_size();
         BUCKETS.store(buckets as i32, Relaxed);
         MAX.store(max as i32, Relaxed);
-        ct::pipeline::setup(ct::sys::random::key(), params::hooks_only());
+        ct::state::set_hash_key(ct::sys::random::key());
+        ct::pipeline::setup(params::hooks_only());
         let pernet = PernetRegistration::new().inspect_err(|e| {
             pr_err!("setting up network namespaces failed: {:?}\n", e);
             // Namespaces set up before the failure were torn down: wait for their last frees.

@@ -20,6 +20,7 @@ use super::sys::skb::Skb;
 use super::sys::slab::KmemCache;
 use super::sys::sync::{self, RcuFree, RcuHead, Refcount, SpinLockBh};
 use super::tuple::{ipproto, Tuple};
+use super::zone::Zone;
 use core::cell::UnsafeCell;
 use core::mem::offset_of;
 use core::ptr::NonNull;
@@ -246,6 +247,8 @@ pub(crate) struct NewConn {
     pub(crate) proto: ProtoState,
     /// TCP's window state after the first packet; ignored for other protocols.
     pub(crate) window: TcpWindow,
+    /// The zone.
+    pub(crate) zone: Zone,
     /// Jiffies from confirmation to expiry.
     pub(crate) timeout: u32,
     /// Initial status bits.
@@ -302,9 +305,9 @@ impl Conn {
             timeout: AtomicU32::new(n.timeout),
             #[cfg(CONFIG_NF_CONNTRACK_ZONES)]
             zone: bindings::nf_conntrack_zone {
-                id: 0,
+                id: n.zone.id,
                 flags: 0,
-                dir: bindings::NF_CT_DEFAULT_ZONE_DIR,
+                dir: n.zone.dirs,
             },
             orig: HashNode {
                 next: AtomicUsize::new(0),
@@ -464,6 +467,39 @@ impl Conn {
             Dir::Original => &self.orig.next,
             Dir::Reply => &self.reply.next,
         }
+    }
+
+    /// The zone.
+    #[inline]
+    pub(crate) fn zone(&self) -> Zone {
+        #[cfg(CONFIG_NF_CONNTRACK_ZONES)]
+        return Zone {
+            id: self.zone.id,
+            dirs: self.zone.dir,
+        };
+        #[cfg(not(CONFIG_NF_CONNTRACK_ZONES))]
+        Zone::DEFAULT
+    }
+
+    /// The mark (`ct mark`).
+    pub(crate) fn mark(&self) -> u32 {
+        #[cfg(CONFIG_NF_CONNTRACK_MARK)]
+        return self.mark.load(Ordering::Relaxed);
+        #[cfg(not(CONFIG_NF_CONNTRACK_MARK))]
+        0
+    }
+
+    /// Sets the mark; returns whether it changed.
+    pub(crate) fn set_mark(&self, mark: u32) -> bool {
+        #[cfg(CONFIG_NF_CONNTRACK_MARK)]
+        return self.mark.swap(mark, Ordering::Relaxed) != mark;
+        #[cfg(not(CONFIG_NF_CONNTRACK_MARK))]
+        false
+    }
+
+    /// The identifier ctnetlink and `ct id` show.
+    pub(crate) fn id(&self) -> u32 {
+        super::state::conn_id(self.as_nfct())
     }
 
     /// The raw hash of the tuple of direction `dir`.

@@ -6,6 +6,7 @@
 use super::proto::{self, TcpState};
 use super::status::bits;
 use super::tuple::{ipproto, Tuple, L3};
+use super::zone::Zone;
 use core::fmt::{self, Write};
 
 /// Packet and byte counters of one direction.
@@ -34,7 +35,7 @@ pub(crate) struct Entry<'a> {
     /// Connection mark, on kernels built with marks.
     pub(crate) mark: Option<u32>,
     /// Zone, on kernels built with zones.
-    pub(crate) zone: Option<u16>,
+    pub(crate) zone: Option<Zone>,
     /// References held on the connection.
     pub(crate) refs: u32,
 }
@@ -56,11 +57,13 @@ pub(crate) fn write_entry(w: &mut impl Write, e: &Entry<'_>) -> fmt::Result {
         write!(w, "{} ", state.name())?;
     }
     write_tuple(w, e.orig)?;
+    write_zone(w, e.zone, Zone::ORIGINAL)?;
     write_acct(w, e, 0)?;
     if e.status & bits::SEEN_REPLY == 0 {
         w.write_str("[UNREPLIED] ")?;
     }
     write_tuple(w, e.reply)?;
+    write_zone(w, e.zone, Zone::REPLY)?;
     write_acct(w, e, 1)?;
     if e.status & bits::ASSURED != 0 {
         w.write_str("[ASSURED] ")?;
@@ -68,10 +71,21 @@ pub(crate) fn write_entry(w: &mut impl Write, e: &Entry<'_>) -> fmt::Result {
     if let Some(mark) = e.mark {
         write!(w, "mark={mark} ")?;
     }
-    if let Some(zone) = e.zone {
-        write!(w, "zone={zone} ")?;
-    }
+    write_zone(w, e.zone, Zone::BOTH)?;
     writeln!(w, "use={}", e.refs)
+}
+
+/// Writes the zone where it goes: after the tuple of the one direction it applies to, or at the
+/// end if it applies to both.
+fn write_zone(w: &mut impl Write, zone: Option<Zone>, here: u8) -> fmt::Result {
+    match zone {
+        Some(z) if z.dirs == here => match here {
+            Zone::ORIGINAL => write!(w, "zone-orig={} ", z.id),
+            Zone::REPLY => write!(w, "zone-reply={} ", z.id),
+            _ => write!(w, "zone={} ", z.id),
+        },
+        _ => Ok(()),
+    }
 }
 
 fn write_acct(w: &mut impl Write, e: &Entry<'_>, dir: usize) -> fmt::Result {
@@ -215,7 +229,7 @@ mod tests {
             status: bits::SEEN_REPLY | bits::ASSURED | bits::CONFIRMED,
             acct: None,
             mark: Some(0),
-            zone: Some(0),
+            zone: Some(Zone::DEFAULT),
             refs: 2,
         };
         assert_eq!(
@@ -275,7 +289,7 @@ mod tests {
             status: bits::SEEN_REPLY,
             acct: None,
             mark: Some(0),
-            zone: Some(0),
+            zone: Some(Zone::DEFAULT),
             refs: 2,
         };
         assert_eq!(
@@ -299,7 +313,7 @@ mod tests {
             status: 0,
             acct: None,
             mark: Some(0),
-            zone: Some(0),
+            zone: Some(Zone::DEFAULT),
             refs: 2,
         };
         assert_eq!(
@@ -327,5 +341,56 @@ mod tests {
         );
         assert_eq!(STATS_HEADER.split_whitespace().count(), 17);
         assert_eq!(out.split_whitespace().count(), 17);
+    }
+
+    #[test]
+    fn zones_show_where_nf_conntrack_shows_them() {
+        let (o, r) = (
+            Tuple::new(
+                L3::Ipv4,
+                ipproto::UDP,
+                v4([1, 1, 1, 1]),
+                v4([2, 2, 2, 2]),
+                5,
+                53,
+            ),
+            Tuple::new(
+                L3::Ipv4,
+                ipproto::UDP,
+                v4([2, 2, 2, 2]),
+                v4([1, 1, 1, 1]),
+                53,
+                5,
+            ),
+        );
+        let line_in = |zone| {
+            line(&Entry {
+                orig: &o,
+                reply: &r,
+                expires_secs: 1,
+                tcp: None,
+                status: bits::SEEN_REPLY,
+                acct: None,
+                mark: Some(3),
+                zone: Some(zone),
+                refs: 1,
+            })
+        };
+        let both = line_in(Zone {
+            id: 9,
+            dirs: Zone::BOTH,
+        });
+        assert!(both.ends_with("dport=5 mark=3 zone=9 use=1\n"), "{both}");
+        let orig = line_in(Zone {
+            id: 9,
+            dirs: Zone::ORIGINAL,
+        });
+        assert!(orig.contains("dport=53 zone-orig=9 src=2.2.2.2"), "{orig}");
+        assert!(orig.ends_with("mark=3 use=1\n"), "{orig}");
+        let reply = line_in(Zone {
+            id: 9,
+            dirs: Zone::REPLY,
+        });
+        assert!(reply.contains("dport=5 zone-reply=9 mark=3"), "{reply}");
     }
 }

@@ -23,6 +23,24 @@ impl HashKey {
         };
         (h ^ (h >> 32)) as u32
     }
+
+    /// What a zone's identifier changes in the hashes of its tuples: nothing for the default
+    /// zone, a keyed value for the others.
+    #[inline]
+    pub(crate) fn zone(&self, id: u16) -> u32 {
+        if id == 0 {
+            return 0;
+        }
+        let h = siphash::<1, 3>(self, &[u64::from(id)], 2);
+        (h ^ (h >> 32)) as u32
+    }
+
+    /// A connection's identifier, from its address: a keyed hash, so that it reveals nothing of
+    /// kernel memory (`nf_ct_get_id()`).
+    pub(crate) fn id(&self, addr: u64) -> u32 {
+        let h = siphash::<1, 3>(self, &[addr], 8);
+        (h ^ (h >> 32)) as u32
+    }
 }
 
 struct State([u64; 4]);

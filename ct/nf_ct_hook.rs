@@ -7,7 +7,7 @@ use super::conn::Conn;
 use super::packet::{parse, Parsed};
 use super::pipeline;
 use super::proto::TcpState;
-use super::state::CtNet;
+use super::state::{hash, CtNet};
 use super::status::{bits, CtInfo, Dir};
 use super::sys::ct_hook::CtHook;
 use super::sys::net::Net;
@@ -56,7 +56,7 @@ impl CtHook for Provider {
         };
         let (conn, dir) = ct
             .table
-            .find(&tuple, pipeline::hash(&tuple), time::now(), rcu)?;
+            .find(&tuple, 0, hash(&tuple, 0), time::now(), rcu)?;
         Some(*conn.tuple(dir.other()))
     }
 

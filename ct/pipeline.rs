@@ -4,10 +4,9 @@
 //! at POST_ROUTING and LOCAL_IN (as `nf_conntrack_confirm()`).
 
 use super::conn::{Conn, Counted, NewConn};
-use super::hash::HashKey;
 use super::packet::{is_ipv4_fragment, parse, Invalid, Parsed, Segment};
 use super::proto::{self, Decision, Note, ProtoState, Seen, TcpWindow};
-use super::state::CtNet;
+use super::state::{hash, CtNet};
 use super::status::{bits, CtInfo, Dir};
 use super::sys::netfilter::{Hook, HookHandler, HookState, Verdict};
 use super::sys::skb::Skb;
@@ -15,25 +14,16 @@ use super::sys::sync::Rcu;
 use super::sys::time;
 use super::table::InsertError;
 use super::tuple::{ipproto, Tuple, L3};
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use super::zone::Zone;
+use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use kernel::types::ARef;
 
-/// The key of every table's hash, drawn when the module loads.
-static HASH_KEY: [AtomicU64; 2] = [AtomicU64::new(0), AtomicU64::new(0)];
 /// Whether hooks only count packets (the `hooks_only` parameter).
 static HOOKS_ONLY: AtomicBool = AtomicBool::new(false);
 
 /// Sets up what the packet path reads on every packet; before any hook is registered.
-pub(crate) fn setup(key: [u64; 2], hooks_only: bool) {
-    HASH_KEY[0].store(key[0], Relaxed);
-    HASH_KEY[1].store(key[1], Relaxed);
+pub(crate) fn setup(hooks_only: bool) {
     HOOKS_ONLY.store(hooks_only, Relaxed);
-}
-
-/// Hashes a tuple with the table key.
-#[inline(always)]
-pub(crate) fn hash(t: &Tuple) -> u32 {
-    HashKey([HASH_KEY[0].load(Relaxed), HASH_KEY[1].load(Relaxed)]).hash(t)
 }
 
 /// Whether a clash of two new connections of protocol `proto` may be resolved by keeping the
@@ -132,9 +122,13 @@ pub(crate) fn track(
 fn track_flow(at: &At<'_>, skb: &mut Skb, tuple: &Tuple, seg: &Segment, rcu: &Rcu) -> Verdict {
     let ct = at.ct;
     let now = time::now();
-    let hash = hash(tuple);
-    let Some((conn, dir)) = ct.table.find(tuple, hash, now, rcu) else {
-        return track_new(at, skb, tuple, seg, hash, now);
+    let zone = Zone::DEFAULT;
+    let hash = hash(tuple, zone.id_of(Dir::Original));
+    let Some((conn, dir)) = ct
+        .table
+        .find(tuple, zone.id_of(Dir::Original), hash, now, rcu)
+    else {
+        return track_new(at, skb, tuple, zone, seg, hash, now);
     };
     let status = conn.status();
     let confirmed = status & bits::CONFIRMED != 0;
@@ -185,7 +179,7 @@ fn track_flow(at: &At<'_>, skb: &mut Skb, tuple: &Tuple, seg: &Segment, rcu: &Rc
             // The old connection closed: this packet starts its successor.
             ct.table.kill(&conn);
             drop(conn);
-            return track_new(at, skb, tuple, seg, hash, now);
+            return track_new(at, skb, tuple, zone, seg, hash, now);
         }
     }
     if dir == Dir::Reply && status & bits::SEEN_REPLY == 0 {
@@ -204,6 +198,7 @@ fn track_new(
     at: &At<'_>,
     skb: &mut Skb,
     tuple: &Tuple,
+    zone: Zone,
     seg: &Segment,
     hash: u32,
     now: u32,
@@ -242,7 +237,8 @@ fn track_new(
         NewConn {
             orig: *tuple,
             reply,
-            hashes: [hash, self::hash(&reply)],
+            hashes: [hash, self::hash(&reply, zone.id_of(Dir::Reply))],
+            zone,
             proto: state,
             window,
             timeout,
@@ -272,7 +268,11 @@ fn track_error(ct: &CtNet, skb: &mut Skb, quoted: &Tuple, dst: &[u8; 16], rcu: &
         ct.stats.inc(|s| &s.error);
         return;
     };
-    match ct.table.find(&inner, hash(&inner), time::now(), rcu) {
+    let zone = Zone::DEFAULT.id_of(Dir::Original);
+    match ct
+        .table
+        .find(&inner, zone, hash(&inner, zone), time::now(), rcu)
+    {
         Some((conn, dir)) if conn.tuple(dir).dst() == dst => {
             Conn::attach(skb, conn, CtInfo::related(dir))
         }

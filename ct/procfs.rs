@@ -122,8 +122,8 @@ impl SeqTable for Connections {
             tcp,
             status: conn.status() & !bits::ACCT,
             acct,
-            mark: cfg!(CONFIG_NF_CONNTRACK_MARK).then_some(0),
-            zone: cfg!(CONFIG_NF_CONNTRACK_ZONES).then_some(0),
+            mark: cfg!(CONFIG_NF_CONNTRACK_MARK).then(|| conn.mark()),
+            zone: cfg!(CONFIG_NF_CONNTRACK_ZONES).then(|| conn.zone()),
             refs: conn.refs(),
         };
         // Formatted whole, then written once, so that a line never appears in part.

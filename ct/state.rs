@@ -6,6 +6,7 @@
 //! `netns` sets it up and tears it down with its namespace.
 
 use super::format::Stats;
+use super::hash::HashKey;
 use super::pacer::GcPacer;
 use super::proto::Timeouts;
 use super::sys::bindings;
@@ -14,8 +15,8 @@ use super::sys::netfilter::Hook;
 use super::sys::percpu::PerCpu;
 use super::sys::work::{impl_has_delayed_work, DelayedWork};
 use super::table::Table;
-use super::tuple::L3;
-use core::sync::atomic::{AtomicI32, AtomicU8, Ordering};
+use super::tuple::{Tuple, L3};
+use core::sync::atomic::{AtomicI32, AtomicU64, AtomicU8, Ordering};
 use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::sync::Mutex;
@@ -25,6 +26,36 @@ use kernel::sync::Mutex;
 pub(crate) static MAX: AtomicI32 = AtomicI32::new(0);
 /// Buckets in each namespace's table (`nf_conntrack_buckets`).
 pub(crate) static BUCKETS: AtomicI32 = AtomicI32::new(0);
+
+/// The key of every table's hash and of connection identifiers, drawn when the module loads.
+static HASH_KEY: [AtomicU64; 2] = [AtomicU64::new(0), AtomicU64::new(0)];
+
+/// Sets the key; before any namespace has state.
+pub(crate) fn set_hash_key(key: [u64; 2]) {
+    HASH_KEY[0].store(key[0], Ordering::Relaxed);
+    HASH_KEY[1].store(key[1], Ordering::Relaxed);
+}
+
+#[inline(always)]
+fn key() -> HashKey {
+    HashKey([
+        HASH_KEY[0].load(Ordering::Relaxed),
+        HASH_KEY[1].load(Ordering::Relaxed),
+    ])
+}
+
+/// The raw hash of tuple `t` in zone `zone`: the identifier of the zone the tuple's direction
+/// is in.
+#[inline(always)]
+pub(crate) fn hash(t: &Tuple, zone: u16) -> u32 {
+    let key = key();
+    key.hash(t) ^ key.zone(zone)
+}
+
+/// The identifier of the connection at `addr`, as ctnetlink and `ct id` show it.
+pub(crate) fn conn_id(addr: usize) -> u32 {
+    key().id(addr as u64)
+}
 
 /// Packets seen at each hook, per network protocol: `[l3][hook]`.
 #[derive(Clone, Copy, Default)]

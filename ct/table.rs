@@ -148,18 +148,19 @@ impl Table {
         }
     }
 
-    /// Finds the live connection with tuple `t` (of raw hash `hash`) in either direction, and
-    /// takes a reference on it. Expired connections found on the way are removed.
+    /// Finds the live connection with tuple `t` in zone `zone` (of raw hash `hash`) in either
+    /// direction, and takes a reference on it. Expired connections found on the way are removed.
     #[inline(always)]
     pub(crate) fn find(
         &self,
         t: &Tuple,
+        zone: u16,
         hash: u32,
         now: u32,
         rcu: &Rcu,
     ) -> Option<(ARef<Conn>, Dir)> {
         for (conn, dir) in self.walk(self.bucket(hash), rcu) {
-            if conn.tuple(dir) != t {
+            if conn.tuple(dir) != t || conn.zone().id_of(dir) != zone {
                 continue;
             }
             if conn.status() & bits::DYING != 0 {
@@ -203,7 +204,10 @@ impl Table {
             let mut len = 0;
             for (other, odir) in self.walk(buckets[dir.index()], rcu) {
                 len += 1;
-                if other.tuple(odir) != conn.tuple(dir) || other.status() & bits::DYING != 0 {
+                if other.tuple(odir) != conn.tuple(dir)
+                    || other.zone().id_of(odir) != conn.zone().id_of(dir)
+                    || other.status() & bits::DYING != 0
+                {
                     if len > max_chain {
                         return Err(InsertError::ChainTooLong);
                     }

@@ -7,15 +7,16 @@
 
 use super::TestState;
 use crate::ct::conn::{Conn, NewConn, FREED};
-use crate::ct::pipeline::{create, hash};
+use crate::ct::pipeline::create;
 use crate::ct::proto::{ProtoState, TcpWindow};
-use crate::ct::state::CtNet;
+use crate::ct::state::{hash, CtNet};
 use crate::ct::status::{bits, Dir};
 use crate::ct::sys::kunit::{check, check_eq, kunit_suite};
 use crate::ct::sys::sync::{rcu_barrier, RcuGuard};
 use crate::ct::sys::time::{self, sleep_ms, HZ};
 use crate::ct::table::InsertError;
 use crate::ct::tuple::{ipproto, Tuple, L3};
+use crate::ct::zone::Zone;
 use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::prelude::*;
 use kernel::sync::Arc;
@@ -38,9 +39,10 @@ fn conn(ct: &CtNet, t: &Tuple, secs: u32, status: usize) -> Option<ARef<Conn>> {
         NewConn {
             orig: *t,
             reply,
-            hashes: [hash(t), hash(&reply)],
+            hashes: [hash(t, 0), hash(&reply, 0)],
             proto: ProtoState::default(),
             window: TcpWindow::default(),
+            zone: Zone::DEFAULT,
             timeout: secs * HZ,
             status,
             acct: false,
@@ -50,7 +52,7 @@ fn conn(ct: &CtNet, t: &Tuple, secs: u32, status: usize) -> Option<ARef<Conn>> {
 
 fn find(ct: &CtNet, t: &Tuple) -> Option<(ARef<Conn>, Dir)> {
     let rcu = RcuGuard::new();
-    ct.table.find(t, hash(t), time::now(), &rcu)
+    ct.table.find(t, 0, hash(t, 0), time::now(), &rcu)
 }
 
 /// Starts a case: its state, or a failure.
@@ -162,7 +164,7 @@ kunit_suite!("rust_conntrack_table", t => {
         let freed = FREED.load(Ordering::Relaxed);
         {
             let rcu = RcuGuard::new();
-            let seen = ct.table.walk(ct.table.bucket(hash(&orig)), &rcu).find(|(c, _)| core::ptr::eq(*c, raw));
+            let seen = ct.table.walk(ct.table.bucket(hash(&orig, 0)), &rcu).find(|(c, _)| core::ptr::eq(*c, raw));
             check!(t, seen.is_some());
             if let Some((c, _)) = seen {
                 // The last reference goes while this reader still holds the connection...

@@ -18,7 +18,7 @@ set -euo pipefail
 ROUNDS=${ROUNDS:-3}
 "$RCT_ROOT/scripts/setup.sh"
 kdir=$("$RCT_ROOT/scripts/kernel.sh" bench)
-out="$RCT_CACHE/out/bench"
+out="$RCT_OUT/bench"
 rm -rf "$out" && mkdir -p "$out/tools"
 log "building rust_conntrack.ko for the bench kernel"
 make -s -C "$RCT_ROOT" KDIR="$kdir"

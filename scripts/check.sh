@@ -32,7 +32,7 @@ for t in ${T:-}; do
 	case $t in userspace | lint) ;; *) guest_tests+=("$t") ;; esac
 done
 
-out="$RCT_CACHE/out"
+out="$RCT_OUT"
 mkdir -p "$out"
 if ! "$RCT_ROOT/scripts/setup.sh"; then
 	result fail setup

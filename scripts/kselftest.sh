@@ -42,7 +42,7 @@ trackers=${TRACKER:-rust_conntrack nf_conntrack}
 
 # The selftests and their helpers, built from the kernel tree the test kernel comes from.
 ksrc=$RCT_KSRC/tools/testing/selftests
-stage="$RCT_CACHE/kselftest"
+stage="$RCT_OUT/kselftest"
 log "building the upstream selftests' helpers in $stage"
 rm -rf "$stage" && mkdir -p "$stage/net" "$stage/bin"
 cp -a "$ksrc/net/lib.sh" "$ksrc/net/ip_defrag.sh" "$ksrc/net/netfilter" "$stage/net/"
@@ -76,7 +76,7 @@ log "$pd_note"
 
 log "building rust_conntrack.ko"
 make -s -C "$RCT_ROOT" KDIR="$kdir"
-out="$RCT_CACHE/out"
+out="$RCT_OUT"
 mkdir -p "$out"
 guest_log="$out/kselftest.log"
 log "booting the test kernel; trackers: $trackers; tests:$tests (console: $guest_log)"

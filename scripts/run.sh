@@ -11,7 +11,7 @@ kdir=$("$RCT_ROOT/scripts/kernel.sh" debug)
 log "building rust_conntrack.ko"
 make -s -C "$RCT_ROOT" KDIR="$kdir"
 log "booting the test kernel (about a minute under emulation)"
-out="$RCT_CACHE/out"
+out="$RCT_OUT"
 mkdir -p "$out"
 "$RCT_ROOT/qemu/run.sh" -k "$kdir" -q -t 600 -l "$out/run.log" \
 	-f "$RCT_ROOT/rust_conntrack.ko" -f "$RCT_ROOT/tests:tests" -f "$RCT_ROOT/qemu/demo.sh:demo.sh" \

@@ -30,6 +30,10 @@ module! {
 }
 
 struct RustConntrack {
+    /// The nftables expressions; `None` once unregistered, first.
+    nft: Option<ct::nft::Expressions>,
+    /// NAT and its chain types; `None` once unregistered, next.
+    nat: Option<ct::nat::netns::NatRegistration>,
     /// Per-namespace tracking; `None` once torn down.
     pernet: Option<PernetRegistration<CtNet>>,
     // Dropped after `pernet` (see `Drop`), in this order.
@@ -61,7 +65,7 @@ fn table_size() -> (usize, usize) {
 }
 
 impl kernel::Module for RustConntrack {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
+    fn init(module: &'static ThisModule) -> Result<Self> {
         let blocker = ModuleBlocker::new()?;
         let ct_hook = CtHookRegistration::new().inspect_err(|_| {
             pr_err!("nf_conntrack is loaded: unload it (rmmod nf_conntrack and its users) first\n");
@@ -79,12 +83,32 @@ impl kernel::Module for RustConntrack {
             ct::sys::sync::rcu_barrier();
             Caches::uninstall(&caches);
         })?;
+        let fail = |what: &str, e: Error, pernet: PernetRegistration<CtNet>| {
+            pr_err!("registering {} failed: {:?}\n", what, e);
+            drop(pernet);
+            ct::sys::sync::rcu_barrier();
+            Caches::uninstall(&caches);
+            e
+        };
+        let nat = match ct::nat::netns::NatRegistration::new(module) {
+            Ok(nat) => nat,
+            Err(e) => return Err(fail("NAT", e, pernet)),
+        };
+        let nft = match ct::nft::Expressions::register(module) {
+            Ok(nft) => nft,
+            Err(e) => {
+                drop(nat);
+                return Err(fail("the nftables expressions", e, pernet));
+            }
+        };
         pr_info!(
             "tracking connections: {} buckets, at most {} per namespace\n",
             buckets,
             max
         );
         Ok(Self {
+            nft: Some(nft),
+            nat: Some(nat),
             pernet: Some(pernet),
             _ct_hook: ct_hook,
             caches,
@@ -95,7 +119,11 @@ impl kernel::Module for RustConntrack {
 
 impl Drop for RustConntrack {
     fn drop(&mut self) {
-        // Every namespace's hooks go, its table empties and its connections are freed...
+        // No rule uses the expressions (nf_tables holds the module while one does)...
+        drop(self.nft.take());
+        // ...nor a NAT chain: NAT's hooks go with its namespaces' state...
+        drop(self.nat.take());
+        // ...every namespace's hooks go, its table empties and its connections are freed...
         drop(self.pernet.take());
         // ...the last of them after a grace period: wait for those frees.
         ct::sys::sync::rcu_barrier();

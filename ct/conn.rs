@@ -24,7 +24,7 @@ use super::zone::Zone;
 use core::cell::UnsafeCell;
 use core::mem::offset_of;
 use core::ptr::NonNull;
-use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicI32, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use kernel::c_str;
 use kernel::ffi::c_void;
 use kernel::prelude::*;
@@ -32,14 +32,38 @@ use kernel::types::{ARef, AlwaysRefCounted};
 
 /// One direction of a connection as a hash table holds it: `struct nf_conntrack_tuple_hash`.
 #[repr(C)]
-struct HashNode<A> {
+struct HashNode<A, T> {
     /// The next connection in this direction's bucket: see [`super::table`]. In place of
     /// `hnnode.next`.
     next: AtomicUsize,
     /// Per-direction data of this module, in place of `hnnode.pprev`, which only nf_conntrack
     /// reads.
     aux: A,
-    tuple: Tuple,
+    tuple: T,
+}
+
+/// A tuple NAT may change while its connection is not in the table yet, kept as words read and
+/// written atomically: it is the same bytes as a [`Tuple`].
+#[repr(C, align(8))]
+struct TupleCell([AtomicU64; 5]);
+
+const _: () = assert!(core::mem::size_of::<TupleCell>() == core::mem::size_of::<Tuple>());
+
+impl TupleCell {
+    fn new(t: Tuple) -> Self {
+        Self(t.to_raw().map(AtomicU64::new))
+    }
+
+    #[inline(always)]
+    fn load(&self) -> Tuple {
+        Tuple::from_raw([0, 1, 2, 3, 4].map(|i| self.0[i].load(Ordering::Relaxed)))
+    }
+
+    fn store(&self, t: Tuple) {
+        for (cell, w) in self.0.iter().zip(t.to_raw()) {
+            cell.store(w, Ordering::Relaxed);
+        }
+    }
 }
 
 /// A tracked connection.
@@ -53,12 +77,14 @@ struct HashNode<A> {
 ///   and with [`Counters`] if `status` has [`bits::ACCT`], allocated from the cache of
 ///   [`Caches`] for that kind.
 /// - `owner` is the live state of the namespace `net`, which counts the connection in its
-///   `count` from allocation to freeing and outlives it (it waits for the count to drop).
-/// - The tuples, `hashes`, `net` and `owner` do not change after creation.
+///   `count` (a template, with [`bits::TEMPLATE`], in its `templates`) from allocation to
+///   freeing and outlives it (it waits for the counts to drop).
+/// - The original tuple, its hash, `net` and `owner` do not change after creation; the reply
+///   tuple and its hash change only while the connection is unconfirmed, with `lock` held (see
+///   [`Conn::rebind`]).
 /// - `rcu` is all zeroes until the connection is freed: where it overlaps `master`, readers of
 ///   `struct nf_conn` find no master.
-/// - `lock` is initialised if the connection is TCP's, the only protocol that changes its
-///   `proto` state after creation; `proto` is written at creation, then only with `lock` held.
+/// - `lock` is initialised; `proto` is written at creation, then only with `lock` held.
 #[repr(C)]
 pub(crate) struct Conn {
     refs: Refcount,
@@ -67,9 +93,9 @@ pub(crate) struct Conn {
     timeout: AtomicU32,
     #[cfg(CONFIG_NF_CONNTRACK_ZONES)]
     zone: bindings::nf_conntrack_zone,
-    orig: HashNode<UnsafeCell<ProtoState>>,
+    orig: HashNode<UnsafeCell<ProtoState>, Tuple>,
     /// The raw hashes of the original and reply tuples.
-    reply: HashNode<[u32; 2]>,
+    reply: HashNode<[AtomicU32; 2], TupleCell>,
     status: AtomicUsize,
     net: *mut bindings::net,
     /// The namespace state the connection belongs to and is counted in; in place of
@@ -86,11 +112,17 @@ pub(crate) struct Conn {
     mark: AtomicU32,
     #[cfg(CONFIG_NF_CONNTRACK_SECMARK)]
     secmark: u32,
+    /// The device a masqueraded connection leaves by, or 0: in the padding before `ext`.
+    #[cfg(all(CONFIG_NF_CONNTRACK_MARK, not(CONFIG_NF_CONNTRACK_SECMARK)))]
+    masq_index: AtomicI32,
     ext: *mut c_void,
     #[cfg(not(CONFIG_NF_NAT))]
     owner: *const CtNet,
     #[cfg(not(CONFIG_NF_NAT))]
     rcu: RcuHead,
+    /// As above, where there is no padding.
+    #[cfg(not(all(CONFIG_NF_CONNTRACK_MARK, not(CONFIG_NF_CONNTRACK_SECMARK))))]
+    masq_index: AtomicI32,
 }
 
 macro_rules! same_offset {
@@ -129,6 +161,7 @@ const _: () = {
         assert!(
             pprev + core::mem::size_of::<RcuHead>() == offset_of!(bindings::nf_conn, master) + 8
         );
+        #[cfg(all(CONFIG_NF_CONNTRACK_MARK, not(CONFIG_NF_CONNTRACK_SECMARK)))]
         assert!(core::mem::size_of::<Conn>() == offset_of!(bindings::nf_conn, proto));
     }
 };
@@ -300,7 +333,7 @@ impl Conn {
         let caches = Caches::get();
         let conn = Conn {
             refs: Refcount::new(1),
-            // SAFETY: Initialised below for TCP, the only protocol that takes it (`with_proto`).
+            // SAFETY: Initialised below, before the connection is shared.
             lock: unsafe { SpinLockBh::uninit() },
             timeout: AtomicU32::new(n.timeout),
             #[cfg(CONFIG_NF_CONNTRACK_ZONES)]
@@ -316,8 +349,8 @@ impl Conn {
             },
             reply: HashNode {
                 next: AtomicUsize::new(0),
-                aux: n.hashes,
-                tuple: n.reply.with_dir(1),
+                aux: n.hashes.map(AtomicU32::new),
+                tuple: TupleCell::new(n.reply.with_dir(1)),
             },
             status: AtomicUsize::new(if n.acct {
                 n.status | bits::ACCT
@@ -332,6 +365,7 @@ impl Conn {
             mark: AtomicU32::new(0),
             #[cfg(CONFIG_NF_CONNTRACK_SECMARK)]
             secmark: 0,
+            masq_index: AtomicI32::new(0),
             ext: core::ptr::null_mut(),
             rcu: RcuHead::new(),
         };
@@ -376,16 +410,84 @@ impl Conn {
         core::mem::forget(place);
         // SAFETY: The object is initialised and no other thread can see it yet.
         let conn = unsafe { ptr.as_ref() };
-        if conn.is_tcp() {
-            // SAFETY: Once, before any use; the connection does not move.
-            unsafe {
-                conn.lock
-                    .init(c_str!("rust_conntrack conn"), kernel::static_lock_class!())
-            };
-        }
+        // SAFETY: Once, before any use; the connection does not move.
+        unsafe {
+            conn.lock
+                .init(c_str!("rust_conntrack conn"), kernel::static_lock_class!())
+        };
         // INVARIANT: One reference, the one returned; allocated from the cache `status` names.
         // SAFETY: The object is initialised and the reference is handed over.
         Some(unsafe { ARef::from_raw(ptr) })
+    }
+
+    /// Allocates a template of `owner`'s namespace, for connections of zone `zone`, holding one
+    /// reference, without sleeping.
+    pub(crate) fn new_template(owner: &CtNet, zone: Zone) -> Option<ARef<Self>> {
+        let none = Tuple::new(super::tuple::L3::Ipv4, 0, [0; 16], [0; 16], 0, 0);
+        owner.templates.fetch_add(1, Ordering::Relaxed);
+        let conn = Conn {
+            refs: Refcount::new(1),
+            // SAFETY: Initialised below.
+            lock: unsafe { SpinLockBh::uninit() },
+            timeout: AtomicU32::new(0),
+            #[cfg(CONFIG_NF_CONNTRACK_ZONES)]
+            zone: bindings::nf_conntrack_zone {
+                id: zone.id,
+                flags: 0,
+                dir: zone.dirs,
+            },
+            orig: HashNode {
+                next: AtomicUsize::new(0),
+                aux: UnsafeCell::new(ProtoState::default()),
+                tuple: none,
+            },
+            reply: HashNode {
+                next: AtomicUsize::new(0),
+                aux: [AtomicU32::new(0), AtomicU32::new(0)],
+                tuple: TupleCell::new(none.with_dir(1)),
+            },
+            // Confirmed, as nft_ct's templates are, so that nothing tries to insert it.
+            status: AtomicUsize::new(bits::TEMPLATE | bits::CONFIRMED),
+            net: owner.net().as_ptr(),
+            owner,
+            #[cfg(not(CONFIG_NF_NAT))]
+            master: core::ptr::null_mut(),
+            #[cfg(CONFIG_NF_CONNTRACK_MARK)]
+            mark: AtomicU32::new(0),
+            #[cfg(CONFIG_NF_CONNTRACK_SECMARK)]
+            secmark: 0,
+            masq_index: AtomicI32::new(0),
+            ext: core::ptr::null_mut(),
+            rcu: RcuHead::new(),
+        };
+        let Some(ptr) = Caches::get().plain.alloc_atomic(Extended {
+            conn,
+            window: (),
+            counters: (),
+        }) else {
+            owner.templates.fetch_sub(1, Ordering::Relaxed);
+            return None;
+        };
+        let ptr: NonNull<Conn> = ptr.cast();
+        // SAFETY: Once, before any use, on an object no other thread can see yet; the
+        // connection does not move.
+        unsafe {
+            ptr.as_ref().lock.init(
+                c_str!("rust_conntrack template"),
+                kernel::static_lock_class!(),
+            )
+        };
+        // INVARIANT: One reference; a template from the plain cache, counted in `templates`,
+        // its lock initialised.
+        // CAST: An `Extended` starts with its `Conn`.
+        // SAFETY: The object is initialised and the reference is handed over.
+        Some(unsafe { ARef::from_raw(ptr) })
+    }
+
+    /// Whether this is a template (see [`Conn::new_template`]).
+    #[inline]
+    pub(crate) fn is_template(&self) -> bool {
+        self.status() & bits::TEMPLATE != 0
     }
 
     /// The connection at `skb->_nfct`'s pointer bits.
@@ -405,13 +507,13 @@ impl Conn {
     /// `obj` must be a connection whose reference count has dropped to zero.
     pub(crate) unsafe fn destroy(obj: NonNull<Self>) {
         // SAFETY: No references are left, but the memory is still valid.
-        let confirmed = unsafe { obj.as_ref() }.status() & bits::CONFIRMED != 0;
-        if confirmed {
+        let status = unsafe { obj.as_ref() }.status();
+        if status & (bits::CONFIRMED | bits::TEMPLATE) == bits::CONFIRMED {
             // SAFETY: Unlinked from the table with its last reference: only RCU readers that
             // found it before may still read it, and the head was never queued.
             unsafe { sync::defer_free(obj) };
         } else {
-            // SAFETY: Never in the table: no reader but the last reference holder saw it.
+            // SAFETY: Never in a table: no reader but the last reference holder saw it.
             unsafe { Self::free(obj) };
         }
     }
@@ -424,10 +526,11 @@ impl Conn {
     /// `obj` must be unreferenced and unreachable.
     unsafe fn free(obj: NonNull<Self>) {
         // SAFETY: The memory is still valid.
-        let (owner, tcp, acct) = unsafe {
+        let (owner, tcp, status) = unsafe {
             let conn = obj.as_ref();
-            (conn.owner, conn.is_tcp(), conn.status() & bits::ACCT != 0)
+            (conn.owner, conn.is_tcp(), conn.status())
         };
+        let acct = status & bits::ACCT != 0;
         let caches = Caches::get();
         // SAFETY: The object is the `Extended` of its kind, from that kind's cache (type
         // invariants); nothing uses it any more.
@@ -443,7 +546,12 @@ impl Conn {
         FREED.fetch_add(1, Ordering::Relaxed);
         // SAFETY: The owner counted the connection and waits for its count to drop before it
         // goes (type invariants).
-        unsafe { &*owner }.count.fetch_sub(1, Ordering::Release);
+        let owner = unsafe { &*owner };
+        if status & bits::TEMPLATE != 0 {
+            owner.templates.fetch_sub(1, Ordering::Release);
+        } else {
+            owner.count.fetch_sub(1, Ordering::Release);
+        }
     }
 
     /// The pointer stored in `skb->_nfct`.
@@ -452,12 +560,33 @@ impl Conn {
     }
 
     /// The tuple of direction `dir`.
-    #[inline]
-    pub(crate) fn tuple(&self, dir: Dir) -> &Tuple {
+    #[inline(always)]
+    pub(crate) fn tuple(&self, dir: Dir) -> Tuple {
         match dir {
-            Dir::Original => &self.orig.tuple,
-            Dir::Reply => &self.reply.tuple,
+            Dir::Original => self.orig.tuple,
+            Dir::Reply => self.reply.tuple.load(),
         }
+    }
+
+    /// Gives an unconfirmed connection a new reply tuple, of raw hash `hash`, and sets status
+    /// `bits`, as NAT binds it; `false`, and nothing changes, once it is confirmed: its tuples
+    /// are then in a table.
+    pub(crate) fn rebind(&self, reply: &Tuple, hash: u32, status: usize) -> bool {
+        let _guard = self.lock.lock();
+        if self.status() & bits::CONFIRMED != 0 {
+            return false;
+        }
+        self.reply.tuple.store(reply.with_dir(1));
+        self.reply.aux[1].store(hash, Ordering::Relaxed);
+        self.set_status(status);
+        true
+    }
+
+    /// Runs `f` with the connection's tuples frozen: the table confirms a connection this way,
+    /// so that NAT cannot change it meanwhile.
+    pub(crate) fn with_tuples_frozen<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _guard = self.lock.lock();
+        f()
     }
 
     /// The link to the next connection in direction `dir`'s bucket.
@@ -497,6 +626,16 @@ impl Conn {
         false
     }
 
+    /// The device a masqueraded connection leaves by, or 0 for others.
+    pub(crate) fn masq_index(&self) -> i32 {
+        self.masq_index.load(Ordering::Relaxed)
+    }
+
+    /// Records the device a masqueraded connection leaves by.
+    pub(crate) fn set_masq_index(&self, ifindex: i32) {
+        self.masq_index.store(ifindex, Ordering::Relaxed);
+    }
+
     /// The identifier ctnetlink and `ct id` show.
     pub(crate) fn id(&self) -> u32 {
         super::state::conn_id(self.as_nfct())
@@ -504,7 +643,7 @@ impl Conn {
 
     /// The raw hash of the tuple of direction `dir`.
     pub(crate) fn hash(&self, dir: Dir) -> u32 {
-        self.reply.aux[dir.index()]
+        self.reply.aux[dir.index()].load(Ordering::Relaxed)
     }
 
     /// The namespace state the connection belongs to.
@@ -575,7 +714,7 @@ impl Conn {
             let mut state = unsafe { *self.orig.aux.get() };
             return f(&mut state, &mut TcpWindow::default());
         }
-        // The lock is initialised for TCP connections (type invariants).
+        // The lock is initialised for connections (type invariants).
         let _guard = self.lock.lock();
         // CAST: A TCP connection is the head of an `Extended` with a window (type invariants).
         let window = (self as *const Self)
@@ -639,6 +778,14 @@ impl Conn {
         // SAFETY: A connection pointer in `_nfct` is one of this module's: nf_conntrack, the only
         // other writer, cannot be loaded alongside it. The skb holds a reference while borrowed.
         Some((unsafe { Conn::from_nfct(ptr) }, ctinfo))
+    }
+
+    /// Takes the packet's connection off it, with the reference the skb held.
+    pub(crate) fn detach(skb: &mut Skb) -> Option<ARef<Conn>> {
+        let ptr = skb.nfct() & !CtInfo::MASK;
+        skb.set_nfct(0);
+        // SAFETY: The skb held a reference on its connection, which is handed over.
+        NonNull::new(ptr as *mut Conn).map(|c| unsafe { ARef::from_raw(c) })
     }
 
     /// Makes `conn` the packet's connection, the skb taking over the reference, and releases the

@@ -9,10 +9,10 @@
 
 pub(crate) mod format;
 pub(crate) mod hash;
-#[cfg(not(MODULE))]
 pub(crate) mod nat;
 #[cfg(not(MODULE))]
 pub(crate) mod netlink;
+pub(crate) mod nft;
 pub(crate) mod pacer;
 pub(crate) mod packet;
 pub(crate) mod proto;

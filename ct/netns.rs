@@ -65,7 +65,7 @@ impl Pernet for CtNet {
         // skbs do.
         ct.table.flush();
         let mut waited = 0u32;
-        while ct.count.load(Ordering::Acquire) > 0 {
+        while ct.count.load(Ordering::Acquire) > 0 || ct.templates.load(Ordering::Acquire) > 0 {
             super::sys::time::sleep_ms(10);
             waited += 1;
             if waited % 100 == 0 {

@@ -16,6 +16,7 @@ use super::sys::skb::Skb;
 use super::sys::sync::Rcu;
 use super::sys::time::{self, HZ};
 use super::tuple::{ipproto, Tuple, L3};
+use super::zone::Zone;
 use core::ptr::NonNull;
 use core::sync::atomic::Ordering::Relaxed;
 
@@ -31,10 +32,12 @@ impl CtHook for Provider {
     }
 
     fn attach(new: &mut Skb, old: &Skb) {
-        // The answer goes the other way.
-        let ctinfo = match CtInfo::from_bits(old.nfct()).map(CtInfo::dir) {
-            Some(Dir::Reply) => CtInfo::Related,
-            _ => CtInfo::RelatedReply,
+        // The answer goes the other way. As nf_conntrack, the state values from
+        // `EstablishedReply` on count as replies, `Untracked` among them.
+        let ctinfo = if old.nfct() & CtInfo::MASK >= CtInfo::EstablishedReply as usize {
+            CtInfo::Related
+        } else {
+            CtInfo::RelatedReply
         };
         match Conn::of_skb(old).and_then(|(conn, _)| conn.try_get()) {
             Some(conn) => Conn::attach(new, conn, ctinfo),
@@ -45,7 +48,7 @@ impl CtHook for Provider {
 
     fn tuple_of(skb: &Skb, rcu: &Rcu) -> Option<Tuple> {
         if let Some((conn, ctinfo)) = Conn::of_skb(skb) {
-            return Some(*conn.tuple(ctinfo.dir()));
+            return Some(conn.tuple(ctinfo.dir()));
         }
         // Untracked here: look the IPv4 packet up, and answer with the other direction.
         let ct = skb.dev_net()?.state::<CtNet>(rcu)?;
@@ -54,10 +57,10 @@ impl CtHook for Provider {
         else {
             return None;
         };
-        let (conn, dir) = ct
-            .table
-            .find(&tuple, 0, hash(&tuple, 0), time::now(), rcu)?;
-        Some(*conn.tuple(dir.other()))
+        let (conn, dir) =
+            ct.table
+                .find(&tuple, Zone::DEFAULT, hash(&tuple, 0), time::now(), rcu)?;
+        Some(conn.tuple(dir.other()))
     }
 
     fn set_closing(conn: &Conn) {

@@ -87,10 +87,18 @@ pub(crate) fn track(
     state: Option<&HookState>,
 ) -> Verdict {
     let at = At { ct, state };
-    // A packet looped back carries its connection already; one marked untracked stays so.
-    if skb.nfct() != 0 {
-        return Verdict::Accept;
-    }
+    // A packet looped back carries its connection already; one marked untracked stays so. A
+    // template (`ct zone set`) is taken off: the packet's connection gets its settings, and the
+    // template goes once the packet is tracked.
+    let mut zone = Zone::DEFAULT;
+    let _template = match Conn::of_skb(skb) {
+        None if skb.nfct() == 0 => None,
+        Some((c, _)) if c.is_template() => {
+            zone = c.zone();
+            Conn::detach(skb)
+        }
+        _ => return Verdict::Accept,
+    };
     let pkt = skb.network(hook, l3);
     // As nf_conntrack: an IPv4 fragment leaving this host (a socket asked not to defragment)
     // passes untracked.
@@ -99,9 +107,9 @@ pub(crate) fn track(
     }
     let verify = hook == Hook::PreRouting && ct.checksum.load(Relaxed) != 0;
     match parse(&pkt, l3, verify) {
-        Ok(Parsed::Flow { tuple, tcp, .. }) => track_flow(&at, skb, &tuple, &tcp, rcu),
+        Ok(Parsed::Flow { tuple, tcp, .. }) => track_flow(&at, skb, &tuple, zone, &tcp, rcu),
         Ok(Parsed::Error { quoted, dst }) => {
-            track_error(ct, skb, &quoted, &dst, rcu);
+            track_error(ct, skb, &quoted, zone, &dst, rcu);
             Verdict::Accept
         }
         Ok(Parsed::Untracked) => {
@@ -119,15 +127,18 @@ pub(crate) fn track(
     }
 }
 
-fn track_flow(at: &At<'_>, skb: &mut Skb, tuple: &Tuple, seg: &Segment, rcu: &Rcu) -> Verdict {
+fn track_flow(
+    at: &At<'_>,
+    skb: &mut Skb,
+    tuple: &Tuple,
+    zone: Zone,
+    seg: &Segment,
+    rcu: &Rcu,
+) -> Verdict {
     let ct = at.ct;
     let now = time::now();
-    let zone = Zone::DEFAULT;
     let hash = hash(tuple, zone.id_of(Dir::Original));
-    let Some((conn, dir)) = ct
-        .table
-        .find(tuple, zone.id_of(Dir::Original), hash, now, rcu)
-    else {
+    let Some((conn, dir)) = ct.table.find(tuple, zone, hash, now, rcu) else {
         return track_new(at, skb, tuple, zone, seg, hash, now);
     };
     let status = conn.status();
@@ -261,18 +272,15 @@ pub(crate) fn create(ct: &CtNet, n: NewConn) -> Option<ARef<Conn>> {
     Conn::new(Counted::take(ct, n.hashes[0])?, n)
 }
 
-/// An ICMP error: relates it to the connection of the packet it quotes.
-fn track_error(ct: &CtNet, skb: &mut Skb, quoted: &Tuple, dst: &[u8; 16], rcu: &Rcu) {
+/// An ICMP error in `zone`: relates it to the connection of the packet it quotes.
+fn track_error(ct: &CtNet, skb: &mut Skb, quoted: &Tuple, zone: Zone, dst: &[u8; 16], rcu: &Rcu) {
     // The quoted packet went the other way: its connection has the inverse tuple.
     let Some(inner) = quoted.invert() else {
         ct.stats.inc(|s| &s.error);
         return;
     };
-    let zone = Zone::DEFAULT.id_of(Dir::Original);
-    match ct
-        .table
-        .find(&inner, zone, hash(&inner, zone), time::now(), rcu)
-    {
+    let hash = hash(&inner, zone.id_of(Dir::Original));
+    match ct.table.find(&inner, zone, hash, time::now(), rcu) {
         Some((conn, dir)) if conn.tuple(dir).dst() == dst => {
             Conn::attach(skb, conn, CtInfo::related(dir))
         }

@@ -115,9 +115,10 @@ impl SeqTable for Connections {
             [dir(0), dir(1)]
         });
         let tcp = (orig.proto() == ipproto::TCP).then(|| conn.with_proto(|s, _| s.tcp));
+        let reply = conn.tuple(Dir::Reply);
         let entry = Entry {
-            orig,
-            reply: conn.tuple(Dir::Reply),
+            orig: &orig,
+            reply: &reply,
             expires_secs: conn.expires_in(now) / HZ,
             tcp,
             status: conn.status() & !bits::ACCT,

@@ -91,6 +91,8 @@ pub(crate) struct CtNet {
     pub(crate) table: Table,
     /// Connections allocated and not yet freed (`nf_conntrack_count`).
     pub(crate) count: AtomicI32,
+    /// Templates allocated and not yet freed; they are not connections, and not in `count`.
+    pub(crate) templates: AtomicI32,
     /// The namespace's own limit on connections, below the shared `nf_conntrack_max`; zero for
     /// none.
     pub(crate) limit: AtomicI32,
@@ -132,6 +134,7 @@ impl CtNet {
             net,
             table,
             count: AtomicI32::new(0),
+            templates: AtomicI32::new(0),
             limit: AtomicI32::new(0),
             stats,
             hooks_seen,

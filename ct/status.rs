@@ -14,6 +14,9 @@ pub(crate) mod bits {
     pub(crate) const DYING: usize = 1 << 9;
     /// The connection's timeout is fixed: trackers do not shorten it.
     pub(crate) const FIXED_TIMEOUT: usize = 1 << 10;
+    /// Not a connection but a template that new connections take settings from, such as their
+    /// zone.
+    pub(crate) const TEMPLATE: usize = 1 << 11;
     /// The connection counts packets and bytes. Private to this module: nf_conntrack's bits end
     /// at 15, and no reader outside conntrack tests bits above them.
     pub(crate) const ACCT: usize = 1 << 31;

@@ -15,6 +15,7 @@ use super::conn::Conn;
 use super::status::{bits, Dir};
 use super::sys::sync::{Rcu, RcuGuard, SpinLockBh, SpinLockBhGuard};
 use super::tuple::Tuple;
+use super::zone::Zone;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicUsize, Ordering};
@@ -148,19 +149,20 @@ impl Table {
         }
     }
 
-    /// Finds the live connection with tuple `t` in zone `zone` (of raw hash `hash`) in either
-    /// direction, and takes a reference on it. Expired connections found on the way are removed.
+    /// Finds the live connection with tuple `t` in either direction, in `zone` as that
+    /// direction sees it, and takes a reference on it; `hash` is the raw hash of `t` in the
+    /// zone's original direction. Expired connections found on the way are removed.
     #[inline(always)]
     pub(crate) fn find(
         &self,
         t: &Tuple,
-        zone: u16,
+        zone: Zone,
         hash: u32,
         now: u32,
         rcu: &Rcu,
     ) -> Option<(ARef<Conn>, Dir)> {
         for (conn, dir) in self.walk(self.bucket(hash), rcu) {
-            if conn.tuple(dir) != t || conn.zone().id_of(dir) != zone {
+            if conn.tuple(dir) != *t || conn.zone().id_of(dir) != zone.id_of(dir) {
                 continue;
             }
             if conn.status() & bits::DYING != 0 {
@@ -188,6 +190,11 @@ impl Table {
         if !self.owns(conn) {
             return Err(InsertError::Foreign);
         }
+        // NAT changes an unconfirmed connection's reply tuple: not while it goes in.
+        conn.with_tuples_frozen(|| self.insert_frozen(conn, now))
+    }
+
+    fn insert_frozen(&self, conn: &Conn, now: u32) -> Result<(), InsertError> {
         let hashes = [conn.hash(Dir::Original), conn.hash(Dir::Reply)];
         let buckets = hashes.map(|h| self.bucket(h));
         let max_chain = MIN_CHAIN + (hashes[0] ^ now) as usize % CHAIN_SPREAD;
@@ -315,13 +322,21 @@ impl Table {
 
     /// Removes every connection; process context only.
     pub(crate) fn flush(&self) {
+        self.kill_where(true, |_| true);
+    }
+
+    /// Removes every connection `pred` picks; `may_sleep` in process context, where the walk
+    /// yields the CPU now and then.
+    pub(crate) fn kill_where(&self, may_sleep: bool, mut pred: impl FnMut(&Conn) -> bool) {
         for b in 0..self.size() {
             let rcu = RcuGuard::new();
-            for (conn, _) in self.walk(b, &rcu) {
-                self.kill(conn);
+            for (conn, dir) in self.walk(b, &rcu) {
+                if dir == Dir::Original && pred(conn) {
+                    self.kill(conn);
+                }
             }
             drop(rcu);
-            if b % 1024 == 1023 {
+            if may_sleep && b % 1024 == 1023 {
                 super::sys::work::cond_resched();
             }
         }

@@ -248,6 +248,47 @@ impl Tuple {
     }
 }
 
+impl Tuple {
+    /// The tuple as five words, as it lies in memory, for storage that reads and writes it a
+    /// word at a time.
+    pub(crate) fn to_raw(&self) -> [u64; 5] {
+        let mut b = [0u8; 40];
+        b[..16].copy_from_slice(&self.src);
+        b[16..18].copy_from_slice(&self.src_u);
+        b[18..20].copy_from_slice(&self.l3num.to_ne_bytes());
+        b[20..36].copy_from_slice(&self.dst);
+        b[36..38].copy_from_slice(&self.dst_u);
+        b[38] = self.proto;
+        b[39] = self.dir;
+        let w = |i: usize| {
+            let mut x = [0u8; 8];
+            x.copy_from_slice(&b[i * 8..i * 8 + 8]);
+            u64::from_ne_bytes(x)
+        };
+        [w(0), w(1), w(2), w(3), w(4)]
+    }
+
+    /// The tuple whose memory words are `raw` (see [`Tuple::to_raw`]).
+    pub(crate) fn from_raw(raw: [u64; 5]) -> Self {
+        let mut b = [0u8; 40];
+        for (chunk, w) in b.chunks_exact_mut(8).zip(raw) {
+            chunk.copy_from_slice(&w.to_ne_bytes());
+        }
+        let mut t = Tuple {
+            src: [0; 16],
+            src_u: [b[16], b[17]],
+            l3num: u16::from_ne_bytes([b[18], b[19]]),
+            dst: [0; 16],
+            dst_u: [b[36], b[37]],
+            proto: b[38],
+            dir: b[39],
+        };
+        t.src.copy_from_slice(&b[..16]);
+        t.dst.copy_from_slice(&b[20..36]);
+        t
+    }
+}
+
 impl PartialEq for Tuple {
     #[inline]
     fn eq(&self, other: &Self) -> bool {
@@ -376,5 +417,17 @@ mod tests {
         assert_eq!(t.with_dir(1), t);
         assert_eq!(t.with_dir(1).words(), t.words());
         assert_eq!(core::mem::size_of::<Tuple>(), 40);
+    }
+
+    #[test]
+    fn raw_words_round_trip() {
+        let t = Tuple::new(L3::Ipv6, ipproto::TCP, [7; 16], [9; 16], 0x1234, 0xabcd).with_dir(1);
+        let back = Tuple::from_raw(t.to_raw());
+        assert_eq!(back, t);
+        assert_eq!(back.dir, 1);
+        assert_eq!(
+            (back.src_id(), back.dst_id(), back.l3()),
+            (0x1234, 0xabcd, L3::Ipv6)
+        );
     }
 }

@@ -91,6 +91,7 @@ log "booting the test kernel: KUnit suites and selftests (the console goes to $o
 guest_log="$out/guest.log"
 "$RCT_ROOT/qemu/run.sh" -k "$kdir" -q -t 2700 -l "$guest_log" \
 	-f "$out/guest/rust_conntrack.ko" -f "$out/guest/kunit:kunit" -f "$RCT_ROOT/tests:tests" \
+	-f "$RCT_ROOT/scripts/modprobe.d:modprobe.d" \
 	-- "RCT_TESTS='${guest_tests[*]}' bash tests/guest.sh"
 rc=$?
 [ $rc -eq 0 ] || result fail "guest run" "exit code $rc, see $guest_log"

@@ -20,11 +20,19 @@ pub(crate) mod choose;
 mod crc32c;
 pub(crate) mod env;
 mod header;
+#[cfg(MODULE)]
+mod hook;
 pub(crate) mod icmp;
+#[cfg(MODULE)]
+mod masquerade;
+#[cfg(MODULE)]
+pub(crate) mod netns;
 pub(crate) mod network;
 pub(crate) mod packet;
 mod port;
 pub(crate) mod range;
+#[cfg(MODULE)]
+pub(crate) mod setup;
 mod transport;
 
 use super::status::{CtInfo, Dir};

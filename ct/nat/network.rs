@@ -50,6 +50,22 @@ pub(crate) fn nat_packet<P: PacketMut + ?Sized>(
     manip_packet(pkt, summed, 0, &inverse(other, other.proto()), manip)
 }
 
+/// The packet's address at end `manip`, laid out as a [`super::range::NatRange`] holds one.
+pub(crate) fn packet_address<P: PacketMut + ?Sized>(
+    pkt: &P,
+    l3: L3,
+    manip: ManipType,
+) -> Option<[u8; 16]> {
+    let mut addr = [0; 16];
+    match (l3, manip) {
+        (L3::Ipv4, ManipType::Source) => addr[..4].copy_from_slice(&pkt.read::<4>(ipv4::SRC)?),
+        (L3::Ipv4, ManipType::Destination) => addr[..4].copy_from_slice(&pkt.read::<4>(ipv4::DST)?),
+        (L3::Ipv6, ManipType::Source) => addr = pkt.read(ipv6::SRC)?,
+        (L3::Ipv6, ManipType::Destination) => addr = pkt.read(ipv6::DST)?,
+    }
+    Some(addr)
+}
+
 /// The tuple a packet is rewritten towards to look like an answer to `t`, with transport
 /// protocol `proto`: `t`'s ends swapped. An ICMP query keeps its identifier; the ICMP type is
 /// not rewritten, so it is left as it is.

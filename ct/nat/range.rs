@@ -27,6 +27,7 @@ pub(crate) mod flags {
     /// Either random flag.
     pub(crate) const PROTO_RANDOM_ALL: u32 = PROTO_RANDOM | PROTO_RANDOM_FULLY;
     /// Every flag userspace may set.
+    #[cfg_attr(MODULE, allow(dead_code))]
     pub(crate) const MASK: u32 = MAP_IPS
         | PROTO_SPECIFIED
         | PROTO_RANDOM

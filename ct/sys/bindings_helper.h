@@ -7,6 +7,8 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
+#include <linux/inetdevice.h>
+#include <net/addrconf.h>
 #include <linux/proc_fs.h>
 #include <linux/ratelimit.h>
 #include <linux/random.h>
@@ -17,6 +19,9 @@
 #include <net/netfilter/nf_conntrack.h>
 
 #include "helpers.h"
+#include "nftables.h"
+#include "nat.h"
+#include <uapi/linux/netfilter/nf_nat.h>
 
 const int RCT_NF_ACCEPT = NF_ACCEPT;
 const int RCT_NF_DROP = NF_DROP;
@@ -26,5 +31,9 @@ const unsigned long RCT_HZ = HZ;
 const gfp_t RCT_GFP_ATOMIC = GFP_ATOMIC;
 const gfp_t RCT_GFP_KERNEL = GFP_KERNEL;
 const u8 RCT_NF_CT_DEFAULT_ZONE_DIR = NF_CT_DEFAULT_ZONE_DIR;
+const unsigned int RCT_CHECKSUM_NONE = CHECKSUM_NONE;
+const unsigned int RCT_CHECKSUM_UNNECESSARY = CHECKSUM_UNNECESSARY;
+const unsigned int RCT_CHECKSUM_COMPLETE = CHECKSUM_COMPLETE;
+const unsigned int RCT_CHECKSUM_PARTIAL = CHECKSUM_PARTIAL;
 /* Where sk_buff fields inside its anonymous unions are, whatever this kernel names them. */
 const size_t RCT_SKB_NETWORK_HEADER_OFFSET = offsetof(struct sk_buff, network_header);

@@ -128,6 +128,11 @@ void rct_this_cpu_inc_at(void __percpu *base, size_t offset)
 	this_cpu_inc(*(u32 __percpu *)((u8 __percpu *)base + offset));
 }
 
+int rct_smp_processor_id(void)
+{
+	return raw_smp_processor_id();
+}
+
 /* The next possible CPU after @cpu (-1 starts), or nr_cpu_ids when there is none. */
 int rct_next_possible_cpu(int cpu)
 {

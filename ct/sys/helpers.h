@@ -43,6 +43,7 @@ void __percpu *rct_alloc_percpu(size_t size, size_t align);
 void *rct_per_cpu_ptr(void __percpu *ptr, int cpu);
 void rct_this_cpu_inc_at(void __percpu *base, size_t offset);
 int rct_next_possible_cpu(int cpu);
+int rct_smp_processor_id(void);
 
 int rct_ct_hook_claim(const struct nf_ct_hook *hook);
 void rct_ct_hook_release(const struct nf_ct_hook *hook);

@@ -52,6 +52,14 @@ impl Net {
         unsafe { bindings::rct_net_is_init(self.as_ptr()) }
     }
 
+    /// As [`Net::state`], for a caller that holds the namespace and the module (`_held`) rather
+    /// than an RCU read-side critical section.
+    pub(crate) fn state_held<'a, T: Pernet>(&'a self, _held: &'a Held) -> Option<&'a T> {
+        // SAFETY: The caller holds the namespace and the module for `'a`: the state is neither
+        // torn down nor unregistered meanwhile.
+        self.state::<T>(unsafe { Rcu::assume() })
+    }
+
     /// The state `T` keeps for this namespace, while `T` is registered; `None` while `init`
     /// sets it up, if that failed, or once `exit` is done.
     pub(crate) fn state<'a, T: Pernet>(&'a self, _rcu: &'a Rcu) -> Option<&'a T> {
@@ -65,6 +73,20 @@ impl Net {
         // SAFETY: The slot is written only by `init_entry` before the state is made reachable
         // and by `exit_entry` once nothing reaches it: reads in between see it whole.
         unsafe { (*slot).state.as_deref() }
+    }
+}
+
+/// Proof, for as long as it is borrowed, that the namespace at hand stays alive and this module
+/// loaded: given to callbacks of objects this module registered, which hold the module, about
+/// a namespace they are called for.
+pub(crate) struct Held(PhantomData<*mut ()>);
+
+impl Held {
+    /// # Safety
+    ///
+    /// The namespace the caller works on and this module must stay alive for `'a`.
+    pub(crate) unsafe fn assume<'a>() -> &'a Held {
+        &Held(PhantomData)
     }
 }
 

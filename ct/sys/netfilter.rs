@@ -10,9 +10,11 @@ use super::skb::Skb;
 use super::sync::Rcu;
 use crate::ct::tuple::L3;
 use core::fmt;
+use core::marker::PhantomData;
 use kernel::error::to_result;
 use kernel::ffi::{c_uint, c_void};
 use kernel::prelude::*;
+use kernel::sync::Mutex;
 use kernel::types::Opaque;
 
 /// A point in the IP stack where hooks run (`enum nf_inet_hooks`).
@@ -64,6 +66,9 @@ pub(crate) enum Verdict {
     Accept,
     /// The packet is freed.
     Drop,
+    /// What another hook function decided, passed on as it is (queued, stolen, dropped with an
+    /// error).
+    Other(c_uint),
 }
 
 impl Verdict {
@@ -72,6 +77,7 @@ impl Verdict {
         match self {
             Verdict::Accept => bindings::NF_ACCEPT as c_uint,
             Verdict::Drop => bindings::NF_DROP as c_uint,
+            Verdict::Other(v) => v,
         }
     }
 }
@@ -86,15 +92,26 @@ impl HookState {
     /// # Safety
     ///
     /// `ptr` must point to a valid `struct nf_hook_state` that outlives `'a`.
-    unsafe fn from_raw<'a>(ptr: *const bindings::nf_hook_state) -> &'a Self {
+    pub(crate) unsafe fn from_raw<'a>(ptr: *const bindings::nf_hook_state) -> &'a Self {
         // CAST: `Self` is `repr(transparent)` over the C struct.
         // SAFETY: By the function's safety requirements.
         unsafe { &*ptr.cast() }
     }
 
+    /// The raw pointer, for C calls.
+    pub(crate) fn as_ptr(&self) -> *const bindings::nf_hook_state {
+        self.0.get()
+    }
+
     fn raw(&self) -> &bindings::nf_hook_state {
         // SAFETY: The hook state is valid and not written for the length of the hook call.
         unsafe { &*self.0.get() }
+    }
+
+    /// The namespace the packet is in.
+    pub(crate) fn net(&self) -> &Net {
+        // SAFETY: The namespace is alive while packets in it are processed.
+        unsafe { Net::from_raw(self.raw().net) }
     }
 
     /// The hook being run.
@@ -125,6 +142,13 @@ impl HookState {
         unsafe {
             bindings::rct_log_invalid(self.0.get(), skb.as_raw(), proto, text.as_ptr().cast())
         };
+    }
+
+    /// The index of the device the packet leaves through, if known at this hook.
+    pub(crate) fn out_ifindex(&self) -> Option<i32> {
+        let out = self.raw().out;
+        // SAFETY: A device in the hook state is alive for the length of the hook call.
+        (!out.is_null()).then(|| unsafe { bindings::rct_dev_ifindex(out) })
     }
 
     /// The network protocol of the packet.
@@ -255,4 +279,89 @@ unsafe extern "C" fn hook_entry<T: HookHandler>(
     // SAFETY: Netfilter passes a valid skb it owns for the length of the call, and a valid state.
     let (skb, state) = unsafe { (Skb::from_raw(skb), HookState::from_raw(state)) };
     handler.hook(skb, state).raw()
+}
+
+/// Hooks a `T` registers and unregisters as it needs them, `N` sets of them, each running
+/// `T`'s handler; all are unregistered when this is dropped.
+///
+/// # Invariants
+///
+/// The registrations in `regs` have as handler the `T` this lives in (`HasLazyHooks`).
+#[pin_data(PinnedDrop)]
+pub(crate) struct LazyHooks<T, const N: usize> {
+    #[pin]
+    regs: Mutex<[Option<HookRegistration>; N]>,
+    _t: PhantomData<T>,
+}
+
+/// Where a type keeps its [`LazyHooks`]; implemented with [`impl_has_lazy_hooks!`].
+///
+/// # Safety
+///
+/// `OFFSET` must be the offset of a `LazyHooks<Self, N>` field of `Self`, and `Self` must drop
+/// that field before any other its handler uses: declared first.
+pub(crate) unsafe trait HasLazyHooks<const N: usize>: HookHandler + Sized {
+    /// Offset of the hooks.
+    const OFFSET: usize;
+}
+
+/// Makes field `$field` of `$t` the lazily registered hooks of `$t`, `$n` sets of them; the
+/// field must be declared first.
+macro_rules! impl_has_lazy_hooks {
+    ($t:ty, $field:ident, $n:literal) => {
+        // SAFETY: The offset is that of `$field`, a `LazyHooks<$t, $n>` (checked just below),
+        // which the caller declares first.
+        unsafe impl $crate::ct::sys::netfilter::HasLazyHooks<$n> for $t {
+            const OFFSET: usize = {
+                let _: fn(&$t) -> &$crate::ct::sys::netfilter::LazyHooks<$t, $n> = |t| &t.$field;
+                core::mem::offset_of!($t, $field)
+            };
+        }
+    };
+}
+pub(crate) use impl_has_lazy_hooks;
+
+impl<T: HasLazyHooks<N>, const N: usize> LazyHooks<T, N> {
+    /// No hooks registered.
+    pub(crate) fn new() -> impl PinInit<Self> {
+        // INVARIANT: Nothing registered.
+        pin_init!(Self {
+            regs <- kernel::new_mutex!([const { None }; N]),
+            _t: PhantomData,
+        })
+    }
+
+    /// Registers set `i` at `specs` in `net`, unless it is registered already; with `None`,
+    /// unregisters it.
+    pub(crate) fn set(&self, i: usize, net: &Net, specs: Option<&[HookSpec]>) -> Result {
+        let mut regs = self.regs.lock();
+        let slot = regs.get_mut(i).ok_or(EINVAL)?;
+        match specs {
+            Some(specs) if slot.is_none() => {
+                // CAST: This lives `T::OFFSET` bytes into a `T` (`HasLazyHooks`).
+                let owner = (self as *const Self)
+                    .cast::<u8>()
+                    .wrapping_sub(T::OFFSET)
+                    .cast::<T>();
+                // SAFETY: `owner` is the live `T` this is in, pinned as this is; it drops this,
+                // unregistering the hooks, before anything the handler uses (`HasLazyHooks`).
+                let reg = unsafe { HookRegistration::new(net, specs, &*owner)? };
+                // INVARIANT: The handler is the `T` this is in.
+                *slot = Some(reg);
+            }
+            Some(_) => {}
+            None => *slot = None,
+        }
+        Ok(())
+    }
+}
+
+#[pinned_drop]
+impl<T, const N: usize> PinnedDrop for LazyHooks<T, N> {
+    fn drop(self: Pin<&mut Self>) {
+        // Unregistering waits for hook functions still running.
+        for slot in self.regs.lock().iter_mut() {
+            *slot = None;
+        }
+    }
 }

@@ -103,6 +103,12 @@ unsafe impl Counters for crate::ct::format::Stats {}
 // SAFETY: An array of `u32`s.
 unsafe impl Counters for crate::ct::state::HookCounts {}
 
+/// The number of the CPU the caller runs on; it may run elsewhere by the time it looks.
+pub(crate) fn this_cpu() -> u32 {
+    // SAFETY: Always allowed.
+    unsafe { bindings::rct_smp_processor_id() as u32 }
+}
+
 /// The possible CPUs, in order.
 pub(crate) fn possible_cpus() -> impl Iterator<Item = c_int> {
     // SAFETY: The possible mask is fixed after boot.

@@ -11,3 +11,9 @@ pub(crate) fn key() -> [u64; 2] {
     unsafe { bindings::get_random_bytes((&raw mut v).cast(), core::mem::size_of_val(&v)) };
     v
 }
+
+/// A random 16-bit number.
+pub(crate) fn u16() -> u16 {
+    // SAFETY: `get_random_u16` has no preconditions.
+    unsafe { bindings::get_random_u16() }
+}

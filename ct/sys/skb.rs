@@ -6,7 +6,9 @@
 
 use super::bindings;
 use super::net::Net;
-use super::netfilter::Hook;
+use super::netfilter::{Hook, HookState};
+use crate::ct::nat::checksum::Summed;
+use crate::ct::nat::packet::PacketMut;
 use crate::ct::packet::Packet;
 use crate::ct::tuple::L3;
 use kernel::ffi::{c_int, c_uint, c_void};
@@ -249,5 +251,164 @@ impl Drop for OwnedSkb {
     fn drop(&mut self) {
         // SAFETY: The skb is ours (type invariants); freeing it drops its connection reference.
         unsafe { bindings::rct_skb_free(self.skb.as_ptr()) };
+    }
+}
+
+/// An skb being rewritten from its network header on, as NAT changes it.
+///
+/// # Invariants
+///
+/// `off` is the offset of the network header from `skb->data`; the first `writable` bytes from
+/// it are in the skb's linear data, writable by the caller.
+pub(crate) struct SkbWriter<'a> {
+    skb: &'a mut Skb,
+    off: usize,
+    writable: usize,
+}
+
+impl<'a> SkbWriter<'a> {
+    /// The packet from the network header `hook` sees on, nothing made writable yet.
+    pub(crate) fn new(skb: &'a mut Skb, hook: Hook, l3: L3) -> Self {
+        let view = skb.network(hook, l3);
+        let off = (view.base as usize).wrapping_sub(skb.data() as usize);
+        // INVARIANT: Nothing is writable yet.
+        Self {
+            skb,
+            off,
+            writable: 0,
+        }
+    }
+
+    /// What the stack knows of the transport checksum (`skb->ip_summed`, `skb->csum`).
+    pub(crate) fn summed(&self) -> Summed {
+        let (mut csum, mut sw_valid) = (0, false);
+        // SAFETY: The skb is valid; the out-parameters are valid for writes.
+        let summed =
+            unsafe { bindings::rct_skb_ip_summed(self.skb.as_ptr(), &mut csum, &mut sw_valid) };
+        match summed {
+            bindings::CHECKSUM_UNNECESSARY => Summed::Unnecessary,
+            bindings::CHECKSUM_COMPLETE => Summed::Complete { csum, sw_valid },
+            bindings::CHECKSUM_PARTIAL => Summed::Partial,
+            _ => Summed::None,
+        }
+    }
+
+    /// Records what the stack knows of the transport checksum after a rewrite.
+    pub(crate) fn set_summed(&mut self, summed: Summed) {
+        let (raw, csum, sw_valid) = match summed {
+            Summed::None => (bindings::CHECKSUM_NONE, 0, false),
+            Summed::Unnecessary => (bindings::CHECKSUM_UNNECESSARY, 0, false),
+            Summed::Complete { csum, sw_valid } => (bindings::CHECKSUM_COMPLETE, csum, sw_valid),
+            Summed::Partial => (bindings::CHECKSUM_PARTIAL, 0, false),
+        };
+        // SAFETY: The skb is valid and ours to change.
+        unsafe { bindings::rct_skb_set_ip_summed(self.skb.as_ptr(), raw, csum, sw_valid) };
+    }
+}
+
+impl PacketMut for SkbWriter<'_> {
+    fn total_len(&self) -> usize {
+        (self.skb.len() as usize).saturating_sub(self.off)
+    }
+
+    fn make_writable(&mut self, len: usize) -> bool {
+        if len <= self.writable {
+            return true;
+        }
+        let Some(end) = self.off.checked_add(len) else {
+            return false;
+        };
+        if end > self.skb.len() as usize {
+            return false;
+        }
+        // SAFETY: The skb is valid and ours; on success its first `end` bytes are linear and
+        // not shared.
+        if unsafe { bindings::rct_skb_ensure_writable(self.skb.as_ptr(), end as c_uint) } != 0 {
+            return false;
+        }
+        // INVARIANT: Made writable just above.
+        self.writable = len;
+        true
+    }
+
+    fn read<const N: usize>(&self, offset: usize) -> Option<[u8; N]> {
+        let end = offset.checked_add(N)?;
+        if end > self.total_len() {
+            return None;
+        }
+        let mut buf = [0u8; N];
+        // SAFETY: The skb is valid and the range within its length, so the copy succeeds and
+        // fills `buf`.
+        let ret = unsafe {
+            bindings::skb_copy_bits(
+                self.skb.as_ptr(),
+                (self.off + offset) as c_int,
+                buf.as_mut_ptr().cast::<c_void>(),
+                N as c_int,
+            )
+        };
+        (ret == 0).then_some(buf)
+    }
+
+    fn write(&mut self, offset: usize, bytes: &[u8]) -> bool {
+        match offset.checked_add(bytes.len()) {
+            Some(end) if end <= self.writable => {}
+            _ => return false,
+        }
+        // SAFETY: The skb's data is valid; the range is within what was made writable, in the
+        // linear data (type invariants), and `bytes` does not overlap it.
+        unsafe {
+            let at = bindings::rct_skb_data(self.skb.as_ptr()).add(self.off + offset);
+            core::ptr::copy_nonoverlapping(bytes.as_ptr(), at, bytes.len());
+        }
+        true
+    }
+
+    fn checksum(&self, offset: usize, len: usize, init: u32) -> Option<u32> {
+        if offset.checked_add(len)? > self.total_len() {
+            return None;
+        }
+        // SAFETY: The skb is valid and the range within its length.
+        Some(unsafe {
+            bindings::skb_checksum(
+                self.skb.as_ptr(),
+                (self.off + offset) as c_int,
+                len as c_int,
+                init,
+            )
+        })
+    }
+}
+
+impl Skb {
+    /// Drops the packet's route, for one to be looked up again (`skb_dst_drop()`).
+    pub(crate) fn drop_route(&mut self) {
+        // SAFETY: The skb is valid and ours.
+        unsafe { bindings::rct_skb_dst_drop(self.as_ptr()) };
+    }
+
+    /// The destination port of the socket early demultiplexing found for the packet, unless
+    /// it has none or a transparent one.
+    pub(crate) fn demuxed_sock_dport(&self) -> Option<u16> {
+        let mut dport = 0u16;
+        // SAFETY: The skb is valid; `dport` is valid for writes.
+        unsafe { bindings::rct_skb_demuxed_sock(self.as_ptr(), &mut dport) }
+            .then(|| u16::from_be(dport))
+    }
+
+    /// Looks the packet's route up again after its addresses changed at LOCAL_OUT
+    /// (`ip_route_me_harder()`, `ip6_route_me_harder()`); the negative errno if that fails.
+    pub(crate) fn route_me_harder(&mut self, state: &HookState) -> Result<(), i32> {
+        // SAFETY: The skb and the hook state are valid for the length of the hook call.
+        match unsafe { bindings::rct_route_me_harder(state.as_ptr(), self.as_raw()) } {
+            0 => Ok(()),
+            e => Err(e),
+        }
+    }
+
+    /// Takes the packet from the socket early demultiplexing gave it (`skb_orphan()`).
+    pub(crate) fn orphan(&mut self) {
+        // SAFETY: The skb is valid and ours.
+        unsafe { bindings::rct_skb_orphan(self.as_ptr()) };
     }
 }

@@ -75,6 +75,77 @@ impl SpinLockBhGuard<'_> {
     }
 }
 
+/// Data guarded by a spinlock taken with bottom halves disabled, for data that both process
+/// context and softirqs change.
+///
+/// # Invariants
+///
+/// `lock` is initialised, and `data` is only reached through a guard of it.
+pub(crate) struct BhLock<T> {
+    lock: SpinLockBh,
+    data: core::cell::UnsafeCell<T>,
+}
+
+// SAFETY: The data moves between threads only as `T` may.
+unsafe impl<T: Send> Send for BhLock<T> {}
+// SAFETY: The lock hands the data to one thread at a time.
+unsafe impl<T: Send> Sync for BhLock<T> {}
+
+impl<T> BhLock<T> {
+    /// A lock of lockdep class `key` (from `kernel::static_lock_class!()`), named `name`,
+    /// around `data`.
+    pub(crate) fn new(
+        data: T,
+        name: &'static CStr,
+        key: &'static LockClassKey,
+    ) -> impl kernel::init::PinInit<Self> {
+        let init = move |slot: *mut Self| {
+            // SAFETY: `slot` is valid for writing a `Self`.
+            let lock = unsafe { &raw mut (*slot).lock };
+            // SAFETY: As above; `init` below follows before any use.
+            unsafe { lock.write(SpinLockBh::uninit()) };
+            // SAFETY: Once, before any use; the lock is pinned with the value.
+            unsafe { (*lock).init(name, key) };
+            // SAFETY: `slot` is valid for writing a `Self`.
+            unsafe { (&raw mut (*slot).data).write(core::cell::UnsafeCell::new(data)) };
+            // INVARIANT: The lock is initialised.
+            Ok(())
+        };
+        // SAFETY: The closure initialises both fields in place and never fails.
+        unsafe { kernel::init::pin_init_from_closure(init) }
+    }
+
+    /// Takes the lock.
+    pub(crate) fn lock(&self) -> BhLockGuard<'_, T> {
+        BhLockGuard {
+            _guard: self.lock.lock(),
+            data: &self.data,
+        }
+    }
+}
+
+/// The data of a held [`BhLock`]; releases it on drop.
+pub(crate) struct BhLockGuard<'a, T> {
+    _guard: SpinLockBhGuard<'a>,
+    data: &'a core::cell::UnsafeCell<T>,
+}
+
+impl<T> core::ops::Deref for BhLockGuard<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        // SAFETY: The lock is held for as long as the guard (type invariants of `BhLock`).
+        unsafe { &*self.data.get() }
+    }
+}
+
+impl<T> core::ops::DerefMut for BhLockGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: As above; the guard is borrowed mutably.
+        unsafe { &mut *self.data.get() }
+    }
+}
+
 /// Proof that a [`SpinLockBh`] is held; releases it on drop.
 pub(crate) struct SpinLockBhGuard<'a> {
     lock: &'a SpinLockBh,

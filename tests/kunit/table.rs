@@ -52,7 +52,8 @@ fn conn(ct: &CtNet, t: &Tuple, secs: u32, status: usize) -> Option<ARef<Conn>> {
 
 fn find(ct: &CtNet, t: &Tuple) -> Option<(ARef<Conn>, Dir)> {
     let rcu = RcuGuard::new();
-    ct.table.find(t, 0, hash(t, 0), time::now(), &rcu)
+    ct.table
+        .find(t, Zone::DEFAULT, hash(t, 0), time::now(), &rcu)
 }
 
 /// Starts a case: its state, or a failure.
@@ -170,7 +171,7 @@ kunit_suite!("rust_conntrack_table", t => {
                 // The last reference goes while this reader still holds the connection...
                 ct.table.kill(c);
                 // ...which stays readable until the read section ends.
-                check!(t, *c.tuple(Dir::Original) == orig);
+                check!(t, c.tuple(Dir::Original) == orig);
                 check_eq!(t, FREED.load(Ordering::Relaxed), freed);
             }
         }

@@ -19,12 +19,19 @@ normalize() {
 	       gsub(/  +/, " "); print }' | sort
 }
 
+# A namespace's rules as `nft list ruleset` prints them, with their counters, without the
+# table that makes nf_conntrack track.
+rules() {
+	ip netns exec "$1" nft list ruleset | awk '/^table inet track \{/ { skip = 1 } !skip { print } skip && /^}/ { skip = 0 }'
+}
+
 run() { # TRACKER SCENARIO
 	local tracker=$1 scenario=$2 n
 	topology "$tracker"
 	(. "$DIFF/$scenario.sh") >/dev/null 2>&1
 	for n in "${DIFF_NS[@]}"; do
 		ct_list "$n" | normalize > "$OUT/$scenario.$n.$tracker"
+		rules "$n" > "$OUT/$scenario.$n.rules.$tracker"
 		ip netns exec "$n" nft flush ruleset
 	done
 	cleanup
@@ -37,7 +44,15 @@ modprobe nft_ct && modprobe nf_conntrack
 check "nf_conntrack loads" module_loaded nf_conntrack
 for s in $scenarios; do run nf_conntrack "$s"; done
 # Namespaces and their rules go asynchronously.
-check "nf_conntrack unloads" wait_for 60 rmmod nft_ct nf_conntrack
+# Unloads nf_conntrack and the modules rules pulled in with it; fails while any stays.
+unload_nf() {
+	local m
+	for m in nft_chain_nat nft_masq nft_redir nft_nat nf_nat nft_ct nf_conntrack; do
+		module_loaded "$m" && rmmod "$m" 2>/dev/null
+	done
+	! module_loaded nf_conntrack
+}
+check "nf_conntrack unloads" wait_for 60 unload_nf
 
 load
 for s in $scenarios; do run rust_conntrack "$s"; done
@@ -45,6 +60,15 @@ unload
 
 for s in $scenarios; do
 	for n in "${DIFF_NS[@]}"; do
+		ref="$OUT/$s.$n.rules.nf_conntrack" ours="$OUT/$s.$n.rules.rust_conntrack"
+		if [ -s "$ref" ]; then
+			if cmp -s "$ref" "$ours"; then
+				pass "$s in $n: the rules print and count as under nf_conntrack"
+			else
+				fail "$s in $n: rules" "$(diff "$ref" "$ours" | grep '^[-+]' | head -n 4 | tr '\n' '|')"
+				diff "$ref" "$ours" | sed 's/^/    /'
+			fi
+		fi
 		ref="$OUT/$s.$n.nf_conntrack" ours="$OUT/$s.$n.rust_conntrack"
 		if [ ! -s "$ref" ]; then
 			fail "$s in $n" "nf_conntrack tracked nothing"

@@ -136,7 +136,7 @@ tcp_server() { # NS PORT [family]
 	wait_listen "$1" tcp "$2"
 }
 tcp_ask() { # NS DST PORT SPORT [family]
-	echo hi | ip netns exec "$1" socat -T 2 - "TCP${5:-4}:$2:$3,sourceport=$4,reuseaddr" 2>/dev/null
+	echo hi | ip netns exec "$1" socat -T 2 - "TCP${5:-4}:$2:$3,sourceport=$4,reuseaddr,connect-timeout=3" 2>/dev/null
 }
 
 # Waits until NS listens on PORT (udp or tcp).

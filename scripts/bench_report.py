@@ -140,6 +140,20 @@ def main():
               f"| new UDP connections per second (guest time) | {fmt(rate('nf_conntrack', 'udp_new_ns_per_packet'))} | {fmt(rate('rust_conntrack', 'udp_new_ns_per_packet'))} | {verdict(new_ratio, 1.25, False)} |",
               f"| TCP connections per second (guest time) | {fmt(rate('nf_conntrack', 'tcp_connect_ns_per_connection'))} | {fmt(rate('rust_conntrack', 'tcp_connect_ns_per_connection'))} | {fmt(tcp_ratio, 2)} |"]
 
+    lines += ["", "## NAT and a stateful ruleset, beside nf_conntrack with nf_nat and nft_ct (instructions per packet)", "",
+              "| measure | nf_conntrack | rust_conntrack | rust / nf_conntrack |", "|---|---|---|---|"]
+    for m, label in [("nat_udp_flow_ns_per_packet", "masqueraded established UDP flow"),
+                     ("nat_udp_new_ns_per_packet", "new masqueraded UDP connection"),
+                     ("fw_udp_flow_ns_per_packet", "established flow through a `ct state` firewall")]:
+        a, b = s("nf_conntrack", m), s("rust_conntrack", m)
+        lines.append(f"| {label} | {cell(samples, 'nf_conntrack', m)} | {cell(samples, 'rust_conntrack', m)} | {fmt(ratio(b, a), 2)} |")
+    for m, label in [("nat_udp_flow_ns_per_packet", "masquerade's cost per established packet, over tracking alone"),
+                     ("nat_udp_new_ns_per_packet", "masquerade's cost per new connection, over tracking alone")]:
+        base = m.replace("nat_", "")
+        a = None if s("nf_conntrack", m) is None or s("nf_conntrack", base) is None else s("nf_conntrack", m) - s("nf_conntrack", base)
+        b = None if s("rust_conntrack", m) is None or s("rust_conntrack", base) is None else s("rust_conntrack", m) - s("rust_conntrack", base)
+        lines.append(f"| {label} | {fmt(a)} | {fmt(b)} | {fmt(ratio(b, a), 2)} |")
+
     lines += ["", "## Memory at 100k connections", "", "| | nf_conntrack | rust_conntrack | rust / nf_conntrack |", "|---|---|---|---|"]
     for m, label in [("slab_object_size", "slab object size, bytes"),
                      ("slab_bytes_per_connection", "slab bytes per connection"),

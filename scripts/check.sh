@@ -3,11 +3,13 @@
 # Runs every test of rust_conntrack: `make check`. The last line printed is
 # "N passed, N failed"; the exit code is non-zero if anything failed.
 #
-#   T="..."   run only some: "userspace", "lint", "kunit", selftest names (03_tracking, ...)
+#   T="..."   run only some: "userspace", "lint", "kunit", "upstream", selftest names
+#             (03_tracking, ...)
 #
 # Steps: install what is missing, build the debug test kernel (cached), run the userspace tests
 # of ct/, check formatting and clippy, build the module and its KUnit build, boot the kernel in
-# QEMU to run the KUnit suites and the selftests, and fail on any kernel splat in the guest log.
+# QEMU to run the KUnit suites and the selftests, fail on any kernel splat in the guest log, and
+# run the kernel's own netfilter selftests that tests/upstream/expected says pass.
 set -uo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -29,7 +31,7 @@ finish() {
 want() { [ -z "${T:-}" ] || [[ " $T " == *" $1 "* ]]; }
 guest_tests=()
 for t in ${T:-}; do
-	case $t in userspace | lint) ;; *) guest_tests+=("$t") ;; esac
+	case $t in userspace | lint | upstream) ;; *) guest_tests+=("$t") ;; esac
 done
 
 out="$RCT_OUT"
@@ -71,7 +73,25 @@ if want lint; then
 	fi
 fi
 
+# The upstream selftests expected to pass, in a boot of their own; each must pass.
+upstream() {
+	grep -qE '^[^#]*\s+pass(\s|$)' "$RCT_ROOT/tests/upstream/expected" || return 0
+	log "the kernel's netfilter selftests expected to pass (console: $out/kselftest.log)"
+	local line
+	while read -r line; do
+		case $line in
+		"PASS "*) result ok "upstream ${line#PASS }" ;;
+		"FAIL "* | "SKIP "*) result fail "upstream ${line#* }" ;;
+		esac
+	done < <(CHECK=1 T= TRACKER= "$RCT_ROOT/scripts/kselftest.sh" 2>&1 | tee "$out/kselftest.txt" |
+		sed -n 's/^rust_conntrack \([^ ]*\) \(PASS\|FAIL\|SKIP\) .*/\2 \1/p')
+	# Tests that gave no result at all (the guest died) count only in the runner's last line.
+	grep -q '^[0-9]* passed, 0 failed' "$out/kselftest.txt" ||
+		result fail "upstream run" "$(tail -n 1 "$out/kselftest.txt"), see $out/kselftest.txt"
+}
+
 if [ -n "${T:-}" ] && [ ${#guest_tests[@]} -eq 0 ]; then
+	want upstream && upstream
 	finish
 fi
 
@@ -89,6 +109,7 @@ grep -E "^(warning|error)" "$out/build.log" && result fail "module build warning
 
 log "booting the test kernel: KUnit suites and selftests (the console goes to $out/guest.log)"
 guest_log="$out/guest.log"
+rm -f "$guest_log"
 "$RCT_ROOT/qemu/run.sh" -k "$kdir" -q -t 2700 -l "$guest_log" \
 	-f "$out/guest/rust_conntrack.ko" -f "$out/guest/kunit:kunit" -f "$RCT_ROOT/tests:tests" \
 	-f "$RCT_ROOT/scripts/modprobe.d:modprobe.d" \
@@ -126,4 +147,5 @@ else
 fi
 grep -q "RCU lockdep checking is enabled" "$guest_log" ||
 	result fail "debug kernel" "the guest log does not show RCU lockdep checking"
+want upstream && upstream
 finish

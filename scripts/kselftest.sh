@@ -81,8 +81,8 @@ mkdir -p "$out"
 guest_log="$out/kselftest.log"
 log "booting the test kernel; trackers: $trackers; tests:$tests (console: $guest_log)"
 "$RCT_ROOT/qemu/run.sh" -k "$kdir" -q -t "${RCT_KSELFTEST_LIMIT:-10800}" -l "$guest_log" \
-	-f "$RCT_ROOT/rust_conntrack.ko" -f "$RCT_ROOT/tests:tests" \
-	-- "RCT_KSFT='$stage' RCT_TRACKERS='$trackers' RCT_UPSTREAM='$tests' bash tests/upstream/guest.sh" ||
+	-f "$RCT_ROOT/rust_conntrack.ko" -f "$RCT_ROOT/tests:tests" -f "$stage:ksft" \
+	-- "RCT_KSFT=/rct/ksft RCT_TRACKERS='$trackers' RCT_UPSTREAM='$tests' bash tests/upstream/guest.sh" ||
 	true
 
 # KSELFTEST <tracker> <test> <PASS|FAIL|SKIP> <seconds> [reason], then KSELFTEST-DETAIL lines

@@ -3,5 +3,6 @@
 //! The protocol logic as fuzz targets drive it, from byte slices: the only public items of the
 //! userspace crate.
 
+pub mod nat;
 pub mod netlink;
 pub mod track;

@@ -35,6 +35,35 @@ for round in $(seq "$ROUNDS"); do
 		deconfigure - c s
 	done
 done
+# NAT and a stateful ruleset, each beside its nf counterpart: the forwarded flow masqueraded out
+# of d1, and a firewall accepting established traffic by `ct state`.
+for round in $(seq "$ROUNDS"); do
+	for config in nf_conntrack rust_conntrack; do
+		configure "$config" 65536 1048576 - || { result "$round" "$config" failed 1; continue; }
+		nft -f - <<-'NFT'
+		table ip nat {
+			chain post { type nat hook postrouting priority srcnat; oifname "d1" masquerade; }
+		}
+		NFT
+		pktgen 1000 flow >/dev/null
+		result "$round" "$config" nat_udp_flow_ns_per_packet "$(pktgen 200000 flow)"
+		result "$round" "$config" nat_udp_new_ns_per_packet "$(pktgen 50000 new)"
+		nft flush ruleset
+		nft -f - <<-'NFT'
+		table inet fw {
+			chain forward {
+				type filter hook forward priority filter; policy drop;
+				ct state established,related accept
+				ct state invalid drop
+				udp dport 9 ct state new accept
+			}
+		}
+		NFT
+		pktgen 1000 flow >/dev/null
+		result "$round" "$config" fw_udp_flow_ns_per_packet "$(pktgen 200000 flow)"
+		deconfigure -
+	done
+done
 # Lookup cost as the table grows, in instructions: 1k, 100k and 1M live connections, tables of
 # 2^20 buckets.
 for config in nf_conntrack rust_conntrack; do

@@ -40,7 +40,16 @@ deconfigure() { # NAMESPACE...
 	local n
 	for n in "$@"; do nsexec "$n" nft flush ruleset 2>/dev/null; done
 	unload
-	if module_loaded nf_conntrack; then wait_for 60 rmmod nft_ct nf_conntrack; fi
+	if module_loaded nf_conntrack; then wait_for 60 unload_nf; fi
+}
+
+# Unloads nf_conntrack and the modules rules pulled in with it; fails while any stays.
+unload_nf() {
+	local m
+	for m in nft_chain_nat nft_masq nft_redir nft_nat nf_nat nft_ct nf_conntrack; do
+		module_loaded "$m" && rmmod "$m" 2>/dev/null
+	done
+	! module_loaded nf_conntrack
 }
 
 # Runs a command in namespace NS, or in the initial namespace for "-".

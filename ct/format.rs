@@ -36,6 +36,8 @@ pub(crate) struct Entry<'a> {
     pub(crate) mark: Option<u32>,
     /// Zone, on kernels built with zones.
     pub(crate) zone: Option<Zone>,
+    /// Whole seconds since the connection started, when it records its start.
+    pub(crate) delta_time: Option<u64>,
     /// References held on the connection.
     pub(crate) refs: u32,
 }
@@ -72,6 +74,9 @@ pub(crate) fn write_entry(w: &mut impl Write, e: &Entry<'_>) -> fmt::Result {
         write!(w, "mark={mark} ")?;
     }
     write_zone(w, e.zone, Zone::BOTH)?;
+    if let Some(secs) = e.delta_time {
+        write!(w, "delta-time={secs} ")?;
+    }
     writeln!(w, "use={}", e.refs)
 }
 
@@ -230,6 +235,7 @@ mod tests {
             acct: None,
             mark: Some(0),
             zone: Some(Zone::DEFAULT),
+            delta_time: None,
             refs: 2,
         };
         assert_eq!(
@@ -263,6 +269,7 @@ mod tests {
             acct: Some([c, Counter::default()]),
             mark: None,
             zone: None,
+            delta_time: None,
             refs: 1,
         };
         assert_eq!(
@@ -290,6 +297,7 @@ mod tests {
             acct: None,
             mark: Some(0),
             zone: Some(Zone::DEFAULT),
+            delta_time: None,
             refs: 2,
         };
         assert_eq!(
@@ -314,6 +322,7 @@ mod tests {
             acct: None,
             mark: Some(0),
             zone: Some(Zone::DEFAULT),
+            delta_time: None,
             refs: 2,
         };
         assert_eq!(

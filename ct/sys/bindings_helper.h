@@ -4,6 +4,7 @@
  * file. Types the kernel crate already has are taken from it.
  */
 #include <linux/module.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
@@ -26,5 +27,6 @@ const unsigned long RCT_HZ = HZ;
 const gfp_t RCT_GFP_ATOMIC = GFP_ATOMIC;
 const gfp_t RCT_GFP_KERNEL = GFP_KERNEL;
 const u8 RCT_NF_CT_DEFAULT_ZONE_DIR = NF_CT_DEFAULT_ZONE_DIR;
+const int RCT_NLMSG_GOODSIZE = NLMSG_GOODSIZE;
 /* Where sk_buff fields inside its anonymous unions are, whatever this kernel names them. */
 const size_t RCT_SKB_NETWORK_HEADER_OFFSET = offsetof(struct sk_buff, network_header);

@@ -30,6 +30,8 @@ module! {
 }
 
 struct RustConntrack {
+    /// ctnetlink; `None` once torn down, first.
+    ctnetlink: Option<ct::netlink::Ctnetlink>,
     /// Per-namespace tracking; `None` once torn down.
     pernet: Option<PernetRegistration<CtNet>>,
     // Dropped after `pernet` (see `Drop`), in this order.
@@ -79,12 +81,16 @@ impl kernel::Module for RustConntrack {
             ct::sys::sync::rcu_barrier();
             Caches::uninstall(&caches);
         })?;
+        let ctnetlink = ct::netlink::Ctnetlink::new().inspect_err(|e| {
+            pr_err!("registering ctnetlink failed: {:?}\n", e);
+        })?;
         pr_info!(
             "tracking connections: {} buckets, at most {} per namespace\n",
             buckets,
             max
         );
         Ok(Self {
+            ctnetlink: Some(ctnetlink),
             pernet: Some(pernet),
             _ct_hook: ct_hook,
             caches,
@@ -95,7 +101,9 @@ impl kernel::Module for RustConntrack {
 
 impl Drop for RustConntrack {
     fn drop(&mut self) {
-        // Every namespace's hooks go, its table empties and its connections are freed...
+        // No request reaches the tables any more, and no event leaves them...
+        drop(self.ctnetlink.take());
+        // ...every namespace's hooks go, its table empties and its connections are freed...
         drop(self.pernet.take());
         // ...the last of them after a grace period: wait for those frees.
         ct::sys::sync::rcu_barrier();

@@ -240,7 +240,9 @@ pub(crate) struct Caches {
 }
 
 /// The caches of one kind of [`Extended`], named `names` by tail kind.
-fn caches<T>(names: [&'static kernel::str::CStr; tail::KINDS]) -> Result<[KmemCache<T>; tail::KINDS]> {
+fn caches<T>(
+    names: [&'static kernel::str::CStr; tail::KINDS],
+) -> Result<[KmemCache<T>; tail::KINDS]> {
     Ok([
         KmemCache::with_tail(names[0], tail::bytes(0))?,
         KmemCache::with_tail(names[1], tail::bytes(1))?,
@@ -479,7 +481,11 @@ impl Conn {
             };
             // CAST: The event slot is where `tail::events` puts it.
             // SAFETY: As above.
-            unsafe { base.add(at + tail::events(kind)).cast::<EventSlot>().write(slot) };
+            unsafe {
+                base.add(at + tail::events(kind))
+                    .cast::<EventSlot>()
+                    .write(slot)
+            };
         }
         // SAFETY: The object is initialised and no other thread can see it yet.
         let conn = unsafe { ptr.as_ref() };
@@ -908,9 +914,7 @@ impl Iterator for DyingConns {
         // SAFETY: A link is a connection the iterator holds a reference on (type invariants).
         let c = unsafe { conn.as_ref() };
         // INVARIANT: The rest of the chain, linked through the slots of its connections.
-        self.link = c
-            .event_slot()
-            .map_or(0, |s| s.link.load(Ordering::Acquire));
+        self.link = c.event_slot().map_or(0, |s| s.link.load(Ordering::Acquire));
         c.status.fetch_and(!bits::ON_DYING_LIST, Ordering::AcqRel);
         // SAFETY: The iterator's reference, handed over.
         Some(unsafe { ARef::from_raw(conn) })

@@ -25,8 +25,6 @@ use kernel::types::ARef;
 pub(crate) mod ipct {
     /// The connection is new.
     pub(crate) const NEW: u32 = 1 << 0;
-    /// The connection is new and expected by another.
-    pub(crate) const RELATED: u32 = 1 << 1;
     /// The connection is gone.
     pub(crate) const DESTROY: u32 = 1 << 2;
     /// A reply was seen for the first time.
@@ -35,8 +33,6 @@ pub(crate) mod ipct {
     pub(crate) const ASSURED: u32 = 1 << 4;
     /// The protocol state changed.
     pub(crate) const PROTOINFO: u32 = 1 << 5;
-    /// The mark changed.
-    pub(crate) const MARK: u32 = 1 << 7;
 }
 
 /// Who caused events: the port of the process whose request did, with whether it asked to hear
@@ -273,28 +269,37 @@ impl NetEvents {
     }
 
     /// The connections whose DESTROY event waits, for a dump; `f` sees each, in the order
-    /// they were put there. Process context.
+    /// they were put there. Without memory to hold them all, `f` sees only some.
     pub(crate) fn each_dying(&self, mut f: impl FnMut(&Conn)) -> Result {
-        let mut held = KVec::new();
-        let mut err = Ok(());
-        for conn in self.dying.take() {
-            if let Err(e) = held.push(conn, GFP_KERNEL) {
-                err = Err(e.into());
-            }
-        }
+        let (held, err) = self.collect();
         for conn in held.iter().rev() {
             f(conn);
         }
         // Put back the last taken first, then turn the list around again: its order stays.
         self.put_back(held);
-        let mut again = KVec::new();
-        for conn in self.dying.take() {
-            if let Err(e) = again.push(conn, GFP_KERNEL) {
-                err = Err(e.into());
-            }
-        }
+        let (again, _) = self.collect();
         self.put_back(again);
         err
+    }
+
+    /// Takes the connections off the dying list, the last put on first; those there is no
+    /// room for stay on it.
+    fn collect(&self) -> (KVec<ARef<Conn>>, Result) {
+        let mut held = KVec::new();
+        let mut err = Ok(());
+        for conn in self.dying.take() {
+            if held.reserve(1, GFP_ATOMIC).is_err() {
+                err = Err(ENOMEM);
+                if let Err(conn) = self.dying.push(conn) {
+                    self.waiting.fetch_sub(1, Relaxed);
+                    drop(conn);
+                }
+                continue;
+            }
+            // Room was reserved: the push cannot fail.
+            let _ = held.push(conn, GFP_ATOMIC);
+        }
+        (held, err)
     }
 
     fn put_back(&self, conns: KVec<ARef<Conn>>) {

@@ -310,6 +310,25 @@ mod tests {
     }
 
     #[test]
+    fn the_age_of_a_timestamped_connection_comes_before_its_use_count() {
+        let orig = Tuple::new(L3::Ipv4, 47, v4([1, 2, 3, 4]), v4([5, 6, 7, 8]), 0, 0);
+        let reply = orig.invert().unwrap();
+        let e = Entry {
+            orig: &orig,
+            reply: &reply,
+            expires_secs: 500,
+            tcp: None,
+            status: bits::SEEN_REPLY,
+            acct: None,
+            mark: Some(0),
+            zone: Some(Zone::DEFAULT),
+            delta_time: Some(42),
+            refs: 1,
+        };
+        assert!(line(&e).ends_with(" mark=0 zone=0 delta-time=42 use=1\n"));
+    }
+
+    #[test]
     fn generic_prints_addresses_only() {
         let orig = Tuple::new(L3::Ipv4, 47, v4([1, 2, 3, 4]), v4([5, 6, 7, 8]), 0, 0);
         let reply = orig.invert().unwrap();
@@ -382,6 +401,7 @@ mod tests {
                 acct: None,
                 mark: Some(3),
                 zone: Some(zone),
+                delta_time: None,
                 refs: 1,
             })
         };

@@ -49,7 +49,9 @@ impl Timestamps {
     /// Whole seconds since the start, as `/proc/net/nf_conntrack` shows them (`delta-time=`).
     pub(crate) fn age_secs(&self, now: u64) -> u64 {
         const NSEC_PER_SEC: u64 = 1_000_000_000;
-        (now as i64).wrapping_sub(self.start.load(Ordering::Relaxed) as i64).max(0) as u64
+        (now as i64)
+            .wrapping_sub(self.start.load(Ordering::Relaxed) as i64)
+            .max(0) as u64
             / NSEC_PER_SEC
     }
 }

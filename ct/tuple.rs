@@ -161,7 +161,12 @@ impl Tuple {
         self.dst_u[1]
     }
 
-    /// Returns the tuple marked as belonging to direction `dir` (0 original, 1 reply).
+    /// The direction the tuple is marked with (0 original, 1 reply).
+    pub(crate) fn dir(&self) -> u8 {
+        self.dir
+    }
+
+    /// The tuple marked with direction `dir` (0 original, 1 reply), which comparisons ignore.
     pub(crate) fn with_dir(mut self, dir: u8) -> Self {
         self.dir = dir;
         self

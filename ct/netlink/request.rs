@@ -10,6 +10,7 @@ use super::cta::{self, filter_flags};
 use super::errno::Errno;
 use super::filter::{self, Filter};
 use super::msg::{flags, Header, Op, SUBSYS_CTNETLINK};
+#[cfg(not(MODULE))]
 use super::nat::{self, Manip, NatRange};
 use super::policy;
 use super::snapshot::Zone;
@@ -30,6 +31,7 @@ pub(crate) struct Key {
 impl Key {
     /// Whether a connection in `zone` whose tuple of direction `dir` (0 original, 1 reply)
     /// equals the key's is the one looked up.
+    #[cfg(not(MODULE))]
     pub(crate) fn zone_matches(&self, zone: &Zone, dir: u8) -> bool {
         zone.id_for(dir) == self.zone.id_for(dir)
     }
@@ -302,6 +304,7 @@ impl NewConn<'_> {
     }
 
     /// The NAT range of kind `manip`, if given.
+    #[cfg(not(MODULE))]
     pub(crate) fn nat(&self, manip: Manip) -> Result<Option<NatRange>, Errno> {
         self.attrs
             .get(manip.attr())

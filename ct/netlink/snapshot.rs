@@ -49,7 +49,8 @@ impl Default for Zone {
     }
 }
 
-/// TCP flags of one direction in the protocol state (`IP_CT_TCP_FLAG_*`).
+/// TCP flags of one direction in the protocol state (`IP_CT_TCP_FLAG_*`), all of them.
+#[allow(dead_code)]
 pub(crate) mod tcp_flags {
     /// The side announced window scaling.
     pub(crate) const WINDOW_SCALE: u8 = 0x01;

@@ -17,10 +17,9 @@ use kernel::str::CStr;
 /// # Invariants
 ///
 /// `cache` is a live cache created by `with_tail`, of objects of `T`'s size rounded up to 8
-/// bytes plus `tail` bytes, aligned to 8.
+/// bytes plus their tail, aligned to 8.
 pub(crate) struct KmemCache<T> {
     cache: NonNull<bindings::kmem_cache>,
-    tail: usize,
     _t: PhantomData<T>,
 }
 
@@ -31,11 +30,6 @@ unsafe impl<T: Send> Send for KmemCache<T> {}
 unsafe impl<T: Send> Sync for KmemCache<T> {}
 
 impl<T> KmemCache<T> {
-    /// Creates a cache named `name`, as `/proc/slabinfo` shows it.
-    pub(crate) fn new(name: &'static CStr) -> Result<Self> {
-        Self::with_tail(name, 0)
-    }
-
     /// Where the tail of an object starts.
     pub(crate) const TAIL: usize = core::mem::size_of::<T>().next_multiple_of(8);
 
@@ -49,14 +43,8 @@ impl<T> KmemCache<T> {
         // 8 bytes.
         Ok(Self {
             cache: NonNull::new(cache).ok_or(ENOMEM)?,
-            tail,
             _t: PhantomData,
         })
-    }
-
-    /// Bytes in each object's tail.
-    pub(crate) fn tail(&self) -> usize {
-        self.tail
     }
 
     /// Allocates an object holding `value`, without sleeping; the caller owns it. The tail is

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # The same scripted traffic, once under nf_conntrack and once under rust_conntrack in the same
-# boot, must leave the same connections in every namespace's /proc/net/nf_conntrack, remaining
-# timeouts and use counts aside. Scenarios are the files in tests/differential/ (lib.sh aside);
+# boot, must leave the same connections in every namespace's /proc/net/nf_conntrack, and
+# `conntrack -L -o extended` (ctnetlink) must print the same lines for them, remaining timeouts
+# and use counts aside. Scenarios are the files in tests/differential/ (lib.sh aside);
 # each runs on a fresh topology under each tracker.
 . "$(dirname "$0")/lib.sh"
 DIFF="$RCT/tests/differential"
@@ -25,6 +26,8 @@ run() { # TRACKER SCENARIO
 	(. "$DIFF/$scenario.sh") >/dev/null 2>&1
 	for n in "${DIFF_NS[@]}"; do
 		ct_list "$n" | normalize > "$OUT/$scenario.$n.$tracker"
+		ip netns exec "$n" conntrack -L -o extended 2>/dev/null | normalize \
+			> "$OUT/$scenario.$n.ctnetlink.$tracker"
 		ip netns exec "$n" nft flush ruleset
 	done
 	cleanup
@@ -32,12 +35,21 @@ run() { # TRACKER SCENARIO
 
 scenarios=$(ls "$DIFF"/*.sh | xargs -n1 basename | sed 's/\.sh$//' | grep -v '^lib$')
 
+# Unloads nf_conntrack and the modules that use it; whether it is gone.
+nf_unload() {
+	local m
+	for m in nf_conntrack_netlink nft_ct nf_nat nf_conntrack_ftp nf_conntrack; do
+		! module_loaded "$m" || rmmod "$m" 2>/dev/null
+	done
+	! module_loaded nf_conntrack
+}
+
 unload
-modprobe nft_ct && modprobe nf_conntrack
+modprobe nft_ct && modprobe nf_conntrack_netlink
 check "nf_conntrack loads" module_loaded nf_conntrack
 for s in $scenarios; do run nf_conntrack "$s"; done
 # Namespaces and their rules go asynchronously.
-check "nf_conntrack unloads" wait_for 60 rmmod nft_ct nf_conntrack
+check "nf_conntrack unloads" wait_for 60 nf_unload
 
 load
 for s in $scenarios; do run rust_conntrack "$s"; done
@@ -45,14 +57,17 @@ unload
 
 for s in $scenarios; do
 	for n in "${DIFF_NS[@]}"; do
-		ref="$OUT/$s.$n.nf_conntrack" ours="$OUT/$s.$n.rust_conntrack"
-		if [ ! -s "$ref" ]; then
-			fail "$s in $n" "nf_conntrack tracked nothing"
-		elif cmp -s "$ref" "$ours"; then
-			pass "$s in $n: $(wc -l < "$ref") connections as nf_conntrack's"
-		else
-			fail "$s in $n" "$(diff "$ref" "$ours" | grep '^[-+][a-z]' | head -n 4 | tr '\n' '|')"
-			diff "$ref" "$ours" | sed 's/^/    /'
-		fi
+		for view in "" ctnetlink.; do
+			ref="$OUT/$s.$n.${view}nf_conntrack" ours="$OUT/$s.$n.${view}rust_conntrack"
+			what="$s in $n${view:+ (conntrack -L -o extended)}"
+			if [ ! -s "$ref" ]; then
+				fail "$what" "nf_conntrack tracked nothing"
+			elif cmp -s "$ref" "$ours"; then
+				pass "$what: $(wc -l < "$ref") connections as nf_conntrack's"
+			else
+				fail "$what" "$(diff "$ref" "$ours" | grep '^[<>]' | head -n 4 | tr '\n' '|')"
+				diff "$ref" "$ours" | sed 's/^/    /'
+			fi
+		done
 	done
 done

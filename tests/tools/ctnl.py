@@ -169,7 +169,8 @@ def fixed(msg):
     """`msg` with the fields that differ from run to run set to fixed values: the port and
     sequence number of the header, identifier, timeout, use count, start and stop times."""
     head, body = bytearray(msg[:20]), msg[20:]
-    head[8:16] = struct.pack("=II", 0x10, 0x1000 if head[12:16] != b"\0" * 4 else 0)
+    seq, port = struct.unpack("=II", head[8:16])
+    head[8:16] = struct.pack("=II", 0x10 if seq else 0, 0x1000 if port else 0)
     out = b""
     while len(body) >= 4:
         n, kind = struct.unpack("=HH", body[:4])

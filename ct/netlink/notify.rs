@@ -6,7 +6,7 @@ use super::conns::snapshot;
 use super::event;
 use super::msg::Group as EventGroup;
 use super::sink::SkbSink;
-use super::write::Measure;
+use super::write::{Measure, Sink};
 use crate::ct::conn::Conn;
 use crate::ct::events::{Listener, Lost, Origin};
 use crate::ct::sys::nfnetlink::{self, ConntrackGroup, Msg};
@@ -35,26 +35,22 @@ impl Listener for Notifier {
         }
         let snap = snapshot(conn, time::now());
         let mut size = Measure::default();
-        let written = event::write(&mut size, &snap, events, origin.portid).is_ok();
-        let msg = Msg::new(super::write::Sink::len(&size), true)
+        let msg = event::write(&mut size, &snap, events, origin.portid)
             .ok()
-            .filter(|_| written);
-        let Some(mut msg) = msg else {
-            // As netlink tells of messages it could not queue: every listener hears it lost
-            // one.
+            .and_then(|_| Msg::new(Sink::len(&size), true).ok())
+            .and_then(|mut msg| {
+                event::write(&mut SkbSink(msg.buf()), &snap, events, origin.portid).ok()?;
+                Some(msg)
+            });
+        let Some(msg) = msg else {
+            // As netlink tells of messages it could not queue: every listener hears that it
+            // missed one.
             return if nfnetlink::report_loss(net, g) {
                 Err(Lost)
             } else {
                 Ok(())
             };
         };
-        if event::write(&mut SkbSink(msg.buf()), &snap, events, origin.portid).is_err() {
-            return if nfnetlink::report_loss(net, g) {
-                Err(Lost)
-            } else {
-                Ok(())
-            };
-        }
         nfnetlink::multicast(msg, net, origin.portid, g, origin.report).map_err(|_| Lost)
     }
 }

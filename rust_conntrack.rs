@@ -34,6 +34,8 @@ struct RustConntrack {
     nft: Option<ct::nft::Expressions>,
     /// NAT and its chain types; `None` once unregistered, next.
     nat: Option<ct::nat::netns::NatRegistration>,
+    /// ctnetlink; `None` once torn down, next.
+    ctnetlink: Option<ct::netlink::Ctnetlink>,
     /// Per-namespace tracking; `None` once torn down.
     pernet: Option<PernetRegistration<CtNet>>,
     // Dropped after `pernet` (see `Drop`), in this order.
@@ -90,14 +92,22 @@ impl kernel::Module for RustConntrack {
             Caches::uninstall(&caches);
             e
         };
+        let ctnetlink = match ct::netlink::Ctnetlink::new() {
+            Ok(ctnetlink) => ctnetlink,
+            Err(e) => return Err(fail("ctnetlink", e, pernet)),
+        };
         let nat = match ct::nat::netns::NatRegistration::new(module) {
             Ok(nat) => nat,
-            Err(e) => return Err(fail("NAT", e, pernet)),
+            Err(e) => {
+                drop(ctnetlink);
+                return Err(fail("NAT", e, pernet));
+            }
         };
         let nft = match ct::nft::Expressions::register(module) {
             Ok(nft) => nft,
             Err(e) => {
                 drop(nat);
+                drop(ctnetlink);
                 return Err(fail("the nftables expressions", e, pernet));
             }
         };
@@ -109,6 +119,7 @@ impl kernel::Module for RustConntrack {
         Ok(Self {
             nft: Some(nft),
             nat: Some(nat),
+            ctnetlink: Some(ctnetlink),
             pernet: Some(pernet),
             _ct_hook: ct_hook,
             caches,
@@ -123,6 +134,8 @@ impl Drop for RustConntrack {
         drop(self.nft.take());
         // ...nor a NAT chain: NAT's hooks go with its namespaces' state...
         drop(self.nat.take());
+        // ...no request reaches the tables any more, and no event leaves them...
+        drop(self.ctnetlink.take());
         // ...every namespace's hooks go, its table empties and its connections are freed...
         drop(self.pernet.take());
         // ...the last of them after a grace period: wait for those frees.

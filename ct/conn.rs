@@ -10,8 +10,10 @@
 //! count, the zone, both tuples, the status bits, the namespace, no master, the mark and no
 //! extensions. The rest of the head, which only conntrack itself reads in `struct nf_conn`, holds
 //! this module's own data; after the head come TCP's window state and the counters, for the
-//! connections that have them.
+//! connections that have them, then a tail with the timestamps and the event cache, for those
+//! made while their namespace asked for them.
 
+use super::events::EventCache;
 use super::proto::{ProtoState, TcpWindow};
 use super::state::CtNet;
 use super::status::{bits, CtInfo, Dir};
@@ -19,6 +21,7 @@ use super::sys::bindings;
 use super::sys::skb::Skb;
 use super::sys::slab::KmemCache;
 use super::sys::sync::{self, RcuFree, RcuHead, Refcount, SpinLockBh};
+use super::timestamp::Timestamps;
 use super::tuple::{ipproto, Tuple};
 use super::zone::Zone;
 use core::cell::UnsafeCell;
@@ -74,8 +77,10 @@ impl TupleCell {
 ///   while the connection is in it, and one per [`ARef`]. The object is freed when it drops to
 ///   zero, after an RCU grace period if it was ever in the table.
 /// - The object is the head of an [`Extended`] with a [`TcpWindow`] if the connection is TCP's
-///   and with [`Counters`] if `status` has [`bits::ACCT`], allocated from the cache of
-///   [`Caches`] for that kind.
+///   and with [`Counters`] if `status` has [`bits::ACCT`], followed by a tail with
+///   [`Timestamps`] if `status` has [`bits::TSTAMP`] and an [`EventSlot`] if it has
+///   [`bits::EVENTS`] (see [`tail`]), allocated from the cache of [`Caches`] for that kind;
+///   those bits do not change.
 /// - `owner` is the live state of the namespace `net`, which counts the connection in its
 ///   `count` (a template, with [`bits::TEMPLATE`], in its `templates`) from allocation to
 ///   freeing and outlives it (it waits for the counts to drop).
@@ -178,6 +183,54 @@ struct Extended<W, A> {
     counters: A,
 }
 
+/// The event state of a connection, and its link in its namespace's [`DyingList`].
+#[repr(C)]
+struct EventSlot {
+    cache: EventCache,
+    /// The next connection on the list, as [`DyingList`] links them.
+    link: AtomicUsize,
+}
+
+/// The tail of a connection: [`Timestamps`] first, then an [`EventSlot`], each when the
+/// connection has it. A tail kind is the set of parts, and the index of its cache.
+mod tail {
+    use super::{EventSlot, Timestamps};
+    use core::mem::size_of;
+
+    /// The tail has timestamps.
+    pub(super) const TSTAMP: usize = 1 << 0;
+    /// The tail has an event slot.
+    pub(super) const EVENTS: usize = 1 << 1;
+    /// Number of kinds.
+    pub(super) const KINDS: usize = 4;
+
+    /// Bytes of a tail of kind `kind`.
+    pub(super) const fn bytes(kind: usize) -> usize {
+        let ts = if kind & TSTAMP != 0 {
+            size_of::<Timestamps>()
+        } else {
+            0
+        };
+        let ev = if kind & EVENTS != 0 {
+            size_of::<EventSlot>()
+        } else {
+            0
+        };
+        ts + ev
+    }
+
+    /// Where the event slot is in a tail of kind `kind`.
+    pub(super) const fn events(kind: usize) -> usize {
+        if kind & TSTAMP != 0 {
+            size_of::<Timestamps>()
+        } else {
+            0
+        }
+    }
+
+    const _: () = assert!(size_of::<Timestamps>() % 8 == 0 && size_of::<EventSlot>() % 8 == 0);
+}
+
 /// Where the extensions are, from the start of a connection.
 const WINDOW: usize = offset_of!(Extended<UnsafeCell<TcpWindow>, ()>, window);
 const TCP_COUNTERS: usize = offset_of!(Extended<UnsafeCell<TcpWindow>, Counters>, counters);
@@ -210,12 +263,25 @@ unsafe impl AlwaysRefCounted for Conn {
     }
 }
 
-/// The slab caches connections come from, one for each kind of [`Extended`].
+/// The slab caches connections come from: for each kind of [`Extended`], one per kind of
+/// tail.
 pub(crate) struct Caches {
-    plain: KmemCache<Extended<(), ()>>,
-    acct: KmemCache<Extended<(), Counters>>,
-    tcp: KmemCache<Extended<UnsafeCell<TcpWindow>, ()>>,
-    tcp_acct: KmemCache<Extended<UnsafeCell<TcpWindow>, Counters>>,
+    plain: [KmemCache<Extended<(), ()>>; tail::KINDS],
+    acct: [KmemCache<Extended<(), Counters>>; tail::KINDS],
+    tcp: [KmemCache<Extended<UnsafeCell<TcpWindow>, ()>>; tail::KINDS],
+    tcp_acct: [KmemCache<Extended<UnsafeCell<TcpWindow>, Counters>>; tail::KINDS],
+}
+
+/// The caches of one kind of [`Extended`], named `names` by tail kind.
+fn caches<T>(
+    names: [&'static kernel::str::CStr; tail::KINDS],
+) -> Result<[KmemCache<T>; tail::KINDS]> {
+    Ok([
+        KmemCache::with_tail(names[0], tail::bytes(0))?,
+        KmemCache::with_tail(names[1], tail::bytes(1))?,
+        KmemCache::with_tail(names[2], tail::bytes(2))?,
+        KmemCache::with_tail(names[3], tail::bytes(3))?,
+    ])
 }
 
 /// Connections freed so far, for tests of when freeing happens.
@@ -236,10 +302,30 @@ impl Caches {
     pub(crate) unsafe fn install() -> Result<KBox<Self>> {
         let caches = KBox::new(
             Self {
-                plain: KmemCache::new(c_str!("rust_conntrack"))?,
-                acct: KmemCache::new(c_str!("rust_conntrack_acct"))?,
-                tcp: KmemCache::new(c_str!("rust_conntrack_tcp"))?,
-                tcp_acct: KmemCache::new(c_str!("rust_conntrack_tcp_acct"))?,
+                plain: caches([
+                    c_str!("rust_conntrack"),
+                    c_str!("rust_conntrack_ts"),
+                    c_str!("rust_conntrack_ev"),
+                    c_str!("rust_conntrack_ts_ev"),
+                ])?,
+                acct: caches([
+                    c_str!("rust_conntrack_acct"),
+                    c_str!("rust_conntrack_acct_ts"),
+                    c_str!("rust_conntrack_acct_ev"),
+                    c_str!("rust_conntrack_acct_ts_ev"),
+                ])?,
+                tcp: caches([
+                    c_str!("rust_conntrack_tcp"),
+                    c_str!("rust_conntrack_tcp_ts"),
+                    c_str!("rust_conntrack_tcp_ev"),
+                    c_str!("rust_conntrack_tcp_ts_ev"),
+                ])?,
+                tcp_acct: caches([
+                    c_str!("rust_conntrack_tcp_acct"),
+                    c_str!("rust_conntrack_tcp_acct_ts"),
+                    c_str!("rust_conntrack_tcp_acct_ev"),
+                    c_str!("rust_conntrack_tcp_acct_ts_ev"),
+                ])?,
             },
             GFP_KERNEL,
         )?;
@@ -331,6 +417,21 @@ impl Conn {
     pub(crate) fn new(place: Counted<'_>, n: NewConn) -> Option<ARef<Self>> {
         let ct = place.ct;
         let caches = Caches::get();
+        // What the namespace asks of connections made now: their tail.
+        let mut kind = 0;
+        let mut status = if n.acct {
+            n.status | bits::ACCT
+        } else {
+            n.status & !bits::ACCT
+        } & !(bits::TSTAMP | bits::EVENTS);
+        if ct.tstamp.load(Ordering::Relaxed) != 0 {
+            kind |= tail::TSTAMP;
+            status |= bits::TSTAMP;
+        }
+        if super::events::wanted(ct) {
+            kind |= tail::EVENTS;
+            status |= bits::EVENTS;
+        }
         let conn = Conn {
             refs: Refcount::new(1),
             // SAFETY: Initialised below, before the connection is shared.
@@ -352,11 +453,7 @@ impl Conn {
                 aux: n.hashes.map(AtomicU32::new),
                 tuple: TupleCell::new(n.reply.with_dir(1)),
             },
-            status: AtomicUsize::new(if n.acct {
-                n.status | bits::ACCT
-            } else {
-                n.status & !bits::ACCT
-            }),
+            status: AtomicUsize::new(status),
             net: ct.net().as_ptr(),
             owner: ct,
             #[cfg(not(CONFIG_NF_NAT))]
@@ -373,32 +470,28 @@ impl Conn {
         let counters = Counters::default;
         // CAST: Each kind of `Extended` starts with its `Conn`.
         let ptr: NonNull<Conn> = match (n.orig.proto() == ipproto::TCP, n.acct) {
-            (false, false) => caches
-                .plain
+            (false, false) => caches.plain[kind]
                 .alloc_atomic(Extended {
                     conn,
                     window: (),
                     counters: (),
                 })?
                 .cast(),
-            (false, true) => caches
-                .acct
+            (false, true) => caches.acct[kind]
                 .alloc_atomic(Extended {
                     conn,
                     window: (),
                     counters: counters(),
                 })?
                 .cast(),
-            (true, false) => caches
-                .tcp
+            (true, false) => caches.tcp[kind]
                 .alloc_atomic(Extended {
                     conn,
                     window: window(),
                     counters: (),
                 })?
                 .cast(),
-            (true, true) => caches
-                .tcp_acct
+            (true, true) => caches.tcp_acct[kind]
                 .alloc_atomic(Extended {
                     conn,
                     window: window(),
@@ -408,6 +501,26 @@ impl Conn {
         };
         // INVARIANT: The connection holds the place in its namespace's count from now on.
         core::mem::forget(place);
+        let at = Self::tail_at(n.orig.proto() == ipproto::TCP, n.acct);
+        let base = ptr.as_ptr().cast::<u8>();
+        if kind & tail::TSTAMP != 0 {
+            // CAST: The tail starts with the timestamps when it has them.
+            // SAFETY: The object was allocated with a tail of this kind at `at`, 8-aligned.
+            unsafe { base.add(at).cast::<Timestamps>().write(Timestamps::new()) };
+        }
+        if kind & tail::EVENTS != 0 {
+            let slot = EventSlot {
+                cache: EventCache::new(),
+                link: AtomicUsize::new(0),
+            };
+            // CAST: The event slot is where `tail::events` puts it.
+            // SAFETY: As above.
+            unsafe {
+                base.add(at + tail::events(kind))
+                    .cast::<EventSlot>()
+                    .write(slot)
+            };
+        }
         // SAFETY: The object is initialised and no other thread can see it yet.
         let conn = unsafe { ptr.as_ref() };
         // SAFETY: Once, before any use; the connection does not move.
@@ -460,7 +573,7 @@ impl Conn {
             ext: core::ptr::null_mut(),
             rcu: RcuHead::new(),
         };
-        let Some(ptr) = Caches::get().plain.alloc_atomic(Extended {
+        let Some(ptr) = Caches::get().plain[0].alloc_atomic(Extended {
             conn,
             window: (),
             counters: (),
@@ -477,7 +590,7 @@ impl Conn {
                 kernel::static_lock_class!(),
             )
         };
-        // INVARIANT: One reference; a template from the plain cache, counted in `templates`,
+        // INVARIANT: One reference; a template from the plain cache without a tail, counted in `templates`,
         // its lock initialised.
         // CAST: An `Extended` starts with its `Conn`.
         // SAFETY: The object is initialised and the reference is handed over.
@@ -526,20 +639,20 @@ impl Conn {
     /// `obj` must be unreferenced and unreachable.
     unsafe fn free(obj: NonNull<Self>) {
         // SAFETY: The memory is still valid.
-        let (owner, tcp, status) = unsafe {
+        let (owner, tcp, status, kind) = unsafe {
             let conn = obj.as_ref();
-            (conn.owner, conn.is_tcp(), conn.status())
+            (conn.owner, conn.is_tcp(), conn.status(), conn.tail_kind())
         };
         let acct = status & bits::ACCT != 0;
         let caches = Caches::get();
-        // SAFETY: The object is the `Extended` of its kind, from that kind's cache (type
-        // invariants); nothing uses it any more.
+        // SAFETY: The object is the `Extended` of its kind with a tail of its kind, from that
+        // kind's cache (type invariants); nothing uses it any more.
         unsafe {
             match (tcp, acct) {
-                (false, false) => caches.plain.free(obj.cast()),
-                (false, true) => caches.acct.free(obj.cast()),
-                (true, false) => caches.tcp.free(obj.cast()),
-                (true, true) => caches.tcp_acct.free(obj.cast()),
+                (false, false) => caches.plain[kind].free(obj.cast()),
+                (false, true) => caches.acct[kind].free(obj.cast()),
+                (true, false) => caches.tcp[kind].free(obj.cast()),
+                (true, true) => caches.tcp_acct[kind].free(obj.cast()),
             }
         }
         #[cfg(kunit)]
@@ -747,6 +860,67 @@ impl Conn {
         Some(unsafe { &*counters })
     }
 
+    /// Where the tail starts in a connection of this kind.
+    fn tail_at(tcp: bool, acct: bool) -> usize {
+        match (tcp, acct) {
+            (false, false) => KmemCache::<Extended<(), ()>>::TAIL,
+            (false, true) => KmemCache::<Extended<(), Counters>>::TAIL,
+            (true, false) => KmemCache::<Extended<UnsafeCell<TcpWindow>, ()>>::TAIL,
+            (true, true) => KmemCache::<Extended<UnsafeCell<TcpWindow>, Counters>>::TAIL,
+        }
+    }
+
+    /// The kind of the connection's tail.
+    fn tail_kind(&self) -> usize {
+        let status = self.status();
+        let mut kind = 0;
+        if status & bits::TSTAMP != 0 {
+            kind |= tail::TSTAMP;
+        }
+        if status & bits::EVENTS != 0 {
+            kind |= tail::EVENTS;
+        }
+        kind
+    }
+
+    /// The start of the tail, `offset` bytes in.
+    fn tail_ptr(&self, offset: usize) -> *const u8 {
+        let at = Self::tail_at(self.is_tcp(), self.status() & bits::ACCT != 0);
+        (self as *const Self).cast::<u8>().wrapping_add(at + offset)
+    }
+
+    /// When the connection started and stopped, if it records that.
+    pub(crate) fn timestamps(&self) -> Option<&Timestamps> {
+        if self.status() & bits::TSTAMP == 0 {
+            return None;
+        }
+        // CAST: With `TSTAMP` the tail starts with the timestamps (type invariants).
+        let ts = self.tail_ptr(0).cast::<Timestamps>();
+        // SAFETY: As above; they live as long as the connection.
+        Some(unsafe { &*ts })
+    }
+
+    fn event_slot(&self) -> Option<&EventSlot> {
+        let kind = self.tail_kind();
+        if kind & tail::EVENTS == 0 {
+            return None;
+        }
+        // CAST: With `EVENTS` the tail has the event slot where `tail::events` says (type
+        // invariants).
+        let slot = self.tail_ptr(tail::events(kind)).cast::<EventSlot>();
+        // SAFETY: As above; it lives as long as the connection.
+        Some(unsafe { &*slot })
+    }
+
+    /// The connection's event state, if its events reach listeners.
+    #[inline]
+    pub(crate) fn events(&self) -> Option<&EventCache> {
+        if self.status() & bits::EVENTS == 0 {
+            return None;
+        }
+        self.event_slot().map(|s| &s.cache)
+    }
+
     /// Counts one packet of `bytes` bytes in direction `dir`, if the connection counts.
     pub(crate) fn account(&self, dir: Dir, bytes: u32) {
         if let Some(c) = self.counters() {
@@ -796,6 +970,103 @@ impl Conn {
         if let Some(old) = NonNull::new(old as *mut Conn) {
             // SAFETY: The skb held a reference on its previous connection, now given up.
             drop(unsafe { ARef::from_raw(old) });
+        }
+    }
+}
+
+/// Connections out of their table, each held by a reference the list owns: those whose
+/// DESTROY event waits to be told again. Only connections with an event slot go on it, linked
+/// through the slot; they are taken off all at once.
+///
+/// # Invariants
+///
+/// `head` and the links of the connections on the list are zero or the address of a connection
+/// with an event slot, on which the list holds a reference, and which is on no other list.
+pub(crate) struct DyingList {
+    head: AtomicUsize,
+}
+
+impl DyingList {
+    /// An empty list.
+    pub(crate) const fn new() -> Self {
+        // INVARIANT: Empty.
+        Self {
+            head: AtomicUsize::new(0),
+        }
+    }
+
+    /// Puts `conn` on the list, which takes the reference; gives it back if the connection has
+    /// no event slot, or is on a list already.
+    pub(crate) fn push(&self, conn: ARef<Conn>) -> Result<(), ARef<Conn>> {
+        let Some(slot) = conn.event_slot() else {
+            return Err(conn);
+        };
+        // A connection leaves its table once, and only its table's reference goes on a list;
+        // the mark keeps it off a second one all the same.
+        if conn.set_status(bits::ON_DYING_LIST) & bits::ON_DYING_LIST != 0 {
+            return Err(conn);
+        }
+        let addr = conn.as_nfct();
+        let mut head = self.head.load(Ordering::Relaxed);
+        loop {
+            slot.link.store(head, Ordering::Relaxed);
+            match self
+                .head
+                .compare_exchange(head, addr, Ordering::Release, Ordering::Relaxed)
+            {
+                Ok(_) => break,
+                Err(h) => head = h,
+            }
+        }
+        // INVARIANT: The list holds the reference from now on.
+        core::mem::forget(conn);
+        Ok(())
+    }
+
+    /// Takes every connection off the list, the last put on first.
+    pub(crate) fn take(&self) -> DyingConns {
+        DyingConns {
+            link: self.head.swap(0, Ordering::Acquire),
+        }
+    }
+}
+
+impl Drop for DyingList {
+    fn drop(&mut self) {
+        drop(self.take());
+    }
+}
+
+/// Connections taken off a [`DyingList`], with the references it held; those not taken from
+/// the iterator are released when it drops.
+///
+/// # Invariants
+///
+/// `link` is zero or the first of a chain of connections as [`DyingList`] links them, whose
+/// references the iterator owns.
+pub(crate) struct DyingConns {
+    link: usize,
+}
+
+impl Iterator for DyingConns {
+    type Item = ARef<Conn>;
+
+    fn next(&mut self) -> Option<ARef<Conn>> {
+        let conn = NonNull::new(self.link as *mut Conn)?;
+        // SAFETY: A link is a connection the iterator holds a reference on (type invariants).
+        let c = unsafe { conn.as_ref() };
+        // INVARIANT: The rest of the chain, linked through the slots of its connections.
+        self.link = c.event_slot().map_or(0, |s| s.link.load(Ordering::Acquire));
+        c.status.fetch_and(!bits::ON_DYING_LIST, Ordering::AcqRel);
+        // SAFETY: The iterator's reference, handed over.
+        Some(unsafe { ARef::from_raw(conn) })
+    }
+}
+
+impl Drop for DyingConns {
+    fn drop(&mut self) {
+        for conn in self.by_ref() {
+            drop(conn);
         }
     }
 }

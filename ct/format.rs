@@ -36,6 +36,8 @@ pub(crate) struct Entry<'a> {
     pub(crate) mark: Option<u32>,
     /// Zone, on kernels built with zones.
     pub(crate) zone: Option<Zone>,
+    /// Whole seconds since the connection started, when it records its start.
+    pub(crate) delta_time: Option<u64>,
     /// References held on the connection.
     pub(crate) refs: u32,
 }
@@ -72,6 +74,9 @@ pub(crate) fn write_entry(w: &mut impl Write, e: &Entry<'_>) -> fmt::Result {
         write!(w, "mark={mark} ")?;
     }
     write_zone(w, e.zone, Zone::BOTH)?;
+    if let Some(secs) = e.delta_time {
+        write!(w, "delta-time={secs} ")?;
+    }
     writeln!(w, "use={}", e.refs)
 }
 
@@ -230,6 +235,7 @@ mod tests {
             acct: None,
             mark: Some(0),
             zone: Some(Zone::DEFAULT),
+            delta_time: None,
             refs: 2,
         };
         assert_eq!(
@@ -263,6 +269,7 @@ mod tests {
             acct: Some([c, Counter::default()]),
             mark: None,
             zone: None,
+            delta_time: None,
             refs: 1,
         };
         assert_eq!(
@@ -290,6 +297,7 @@ mod tests {
             acct: None,
             mark: Some(0),
             zone: Some(Zone::DEFAULT),
+            delta_time: None,
             refs: 2,
         };
         assert_eq!(
@@ -299,6 +307,25 @@ mod tests {
              src=fd00:0000:0000:0000:0000:0000:0000:002a dst=fd00:0000:0000:0000:0000:0000:0000:0001 \
              type=129 code=0 id=7 mark=0 zone=0 use=2\n"
         );
+    }
+
+    #[test]
+    fn the_age_of_a_timestamped_connection_comes_before_its_use_count() {
+        let orig = Tuple::new(L3::Ipv4, 47, v4([1, 2, 3, 4]), v4([5, 6, 7, 8]), 0, 0);
+        let reply = orig.invert().unwrap();
+        let e = Entry {
+            orig: &orig,
+            reply: &reply,
+            expires_secs: 500,
+            tcp: None,
+            status: bits::SEEN_REPLY,
+            acct: None,
+            mark: Some(0),
+            zone: Some(Zone::DEFAULT),
+            delta_time: Some(42),
+            refs: 1,
+        };
+        assert!(line(&e).ends_with(" mark=0 zone=0 delta-time=42 use=1\n"));
     }
 
     #[test]
@@ -314,6 +341,7 @@ mod tests {
             acct: None,
             mark: Some(0),
             zone: Some(Zone::DEFAULT),
+            delta_time: None,
             refs: 2,
         };
         assert_eq!(
@@ -373,6 +401,7 @@ mod tests {
                 acct: None,
                 mark: Some(3),
                 zone: Some(zone),
+                delta_time: None,
                 refs: 1,
             })
         };

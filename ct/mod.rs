@@ -10,18 +10,20 @@
 pub(crate) mod format;
 pub(crate) mod hash;
 pub(crate) mod nat;
-#[cfg(not(MODULE))]
 pub(crate) mod netlink;
 pub(crate) mod nft;
 pub(crate) mod pacer;
 pub(crate) mod packet;
 pub(crate) mod proto;
 pub(crate) mod status;
+pub(crate) mod timestamp;
 pub(crate) mod tuple;
 pub(crate) mod zone;
 
 #[cfg(MODULE)]
 pub(crate) mod conn;
+#[cfg(MODULE)]
+pub(crate) mod events;
 #[cfg(MODULE)]
 pub(crate) mod gc;
 #[cfg(MODULE)]

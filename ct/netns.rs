@@ -61,12 +61,15 @@ impl Pernet for CtNet {
 
     fn exit(ct: &Self, _net: &Net) {
         ct.gc_work.cancel_sync();
+        // Nobody hears of the namespace's connections any more.
+        ct.events.stop();
         // No packet reaches the table any more; connections that skbs still hold go when the
         // skbs do.
         ct.table.flush();
         let mut waited = 0u32;
         while ct.count.load(Ordering::Acquire) > 0 || ct.templates.load(Ordering::Acquire) > 0 {
             super::sys::time::sleep_ms(10);
+            ct.events.release();
             waited += 1;
             if waited % 100 == 0 {
                 // A packet confirmed by another namespace's hooks may have brought one in.

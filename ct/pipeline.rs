@@ -4,6 +4,7 @@
 //! at POST_ROUTING and LOCAL_IN (as `nf_conntrack_confirm()`).
 
 use super::conn::{Conn, Counted, NewConn};
+use super::events::{self, ipct};
 use super::packet::{is_ipv4_fragment, parse, Invalid, Parsed, Segment};
 use super::proto::{self, Decision, Note, ProtoState, Seen, TcpWindow};
 use super::state::{hash, CtNet};
@@ -160,8 +161,13 @@ fn track_flow(
         hz: time::HZ,
     };
     let mut set = 0;
-    let decision =
-        conn.with_proto(|state, window| proto::track(&seen, state, window, &ct.timeouts));
+    let mut moved = false;
+    let decision = conn.with_proto(|state, window| {
+        let before = state.tcp;
+        let d = proto::track(&seen, state, window, &ct.timeouts);
+        moved = state.tcp != before;
+        d
+    });
     match decision {
         Decision::Accept { timeout, assure } => {
             conn.set_timeout(now.wrapping_add(timeout));
@@ -196,8 +202,12 @@ fn track_flow(
     if dir == Dir::Reply && status & bits::SEEN_REPLY == 0 {
         set |= bits::SEEN_REPLY;
     }
+    let mut raised = if moved { ipct::PROTOINFO } else { 0 };
     if set != 0 {
-        conn.set_status(set);
+        raised |= status_events(set & !conn.set_status(set));
+    }
+    if raised != 0 {
+        events::raise(&conn, raised);
     }
     Conn::attach(skb, conn, CtInfo::of_packet(dir, status));
     Verdict::Accept
@@ -262,8 +272,25 @@ fn track_new(
         return Verdict::Drop;
     };
     conn.account(Dir::Original, skb.len());
+    let mut raised = status_events(if assure { bits::ASSURED } else { 0 });
+    if tuple.proto() == ipproto::TCP {
+        raised |= ipct::PROTOINFO;
+    }
+    events::raise(&conn, raised);
     Conn::attach(skb, conn, CtInfo::New);
     Verdict::Accept
+}
+
+/// The events of status bits newly set.
+fn status_events(set: usize) -> u32 {
+    let mut e = 0;
+    if set & bits::SEEN_REPLY != 0 {
+        e |= ipct::REPLY;
+    }
+    if set & bits::ASSURED != 0 {
+        e |= ipct::ASSURED;
+    }
+    e
 }
 
 /// Creates an unconfirmed connection in `ct`, making room for it if the namespace is full;
@@ -295,16 +322,29 @@ pub(crate) fn confirm(skb: &mut Skb) -> Verdict {
         return Verdict::Accept;
     };
     if conn.status() & bits::CONFIRMED != 0 || ctinfo.dir() != Dir::Original {
+        events::deliver_cached(conn);
         return Verdict::Accept;
     }
     let ct = conn.owner();
+    if let Some(ts) = conn.timestamps() {
+        ts.started(time::real_ns());
+    }
     match ct.table.insert(conn, time::now()) {
-        Ok(()) | Err(InsertError::Confirmed) => Verdict::Accept,
+        Ok(()) => {
+            events::raise(conn, ipct::NEW);
+            events::deliver_cached(conn);
+            Verdict::Accept
+        }
+        Err(InsertError::Confirmed) => {
+            events::deliver_cached(conn);
+            Verdict::Accept
+        }
         Err(InsertError::Clash(winner)) if allows_clash(conn.tuple(Dir::Original).proto()) => {
             // Two packets raced to create the same connection: the later one joins the first,
             // bringing its count along.
             ct.stats.inc(|s| &s.clash_resolve);
             winner.account(ctinfo.dir(), skb.len());
+            events::deliver_cached(&winner);
             Conn::attach(skb, winner, ctinfo);
             Verdict::Accept
         }

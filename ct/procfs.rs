@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `/proc/net/nf_conntrack`, `/proc/net/stat/nf_conntrack` and `/proc/net/rust_conntrack_hooks`.
+//! `/proc/net/nf_conntrack`, `/proc/net/stat/nf_conntrack`, `/proc/net/rust_conntrack_hooks` and
+//! `/proc/net/rust_conntrack_events`.
 
 use super::conn::Conn;
 use super::format::{self, Counter, Entry};
@@ -21,7 +22,8 @@ use kernel::prelude::*;
 pub(crate) fn create(reg: &mut Registrar<'_, CtNet>) -> Result {
     reg.proc_table::<Connections>(ProcDir::Net, c_str!("nf_conntrack"), 0o440, true)?;
     reg.proc_single::<Statistics>(ProcDir::Stat, c_str!("nf_conntrack"), 0o444)?;
-    reg.proc_single::<HookCounters>(ProcDir::Net, c_str!("rust_conntrack_hooks"), 0o444)
+    reg.proc_single::<HookCounters>(ProcDir::Net, c_str!("rust_conntrack_hooks"), 0o444)?;
+    reg.proc_single::<EventCounters>(ProcDir::Net, c_str!("rust_conntrack_events"), 0o444)
 }
 
 /// The connection list, one line per connection, in nf_conntrack's format.
@@ -121,10 +123,11 @@ impl SeqTable for Connections {
             reply: &reply,
             expires_secs: conn.expires_in(now) / HZ,
             tcp,
-            status: conn.status() & !bits::ACCT,
+            status: conn.status() & !bits::PRIVATE,
             acct,
             mark: cfg!(CONFIG_NF_CONNTRACK_MARK).then(|| conn.mark()),
             zone: cfg!(CONFIG_NF_CONNTRACK_ZONES).then(|| conn.zone()),
+            delta_time: conn.timestamps().map(|t| t.age_secs(time::real_ns())),
             refs: conn.refs(),
         };
         // Formatted whole, then written once, so that a line never appears in part.
@@ -202,5 +205,21 @@ impl SeqSingle for HookCounters {
             }
         }
         Ok(())
+    }
+}
+
+/// What became of the namespace's events beyond what listeners heard: `lost` events that did
+/// not reach a listener that wanted them, DESTROY events `retold` on a later try, and
+/// connections `waiting` for theirs; `<name> <count>` per line.
+struct EventCounters;
+
+impl SeqSingle for EventCounters {
+    type State = CtNet;
+
+    fn show(ct: &CtNet, out: &mut SeqWriter<'_>) -> fmt::Result {
+        let e = &ct.events;
+        writeln!(out, "lost {}", e.lost.load(Ordering::Relaxed))?;
+        writeln!(out, "retold {}", e.retold.load(Ordering::Relaxed))?;
+        writeln!(out, "waiting {}", e.waiting.load(Ordering::Relaxed))
     }
 }

@@ -5,6 +5,7 @@
 //! The packet path, the garbage collector, the files and the sysctls all work on this state;
 //! `netns` sets it up and tears it down with its namespace.
 
+use super::events::NetEvents;
 use super::format::Stats;
 use super::hash::HashKey;
 use super::pacer::GcPacer;
@@ -112,6 +113,11 @@ pub(crate) struct CtNet {
     /// Where the garbage collector is; only its work function takes it.
     #[pin]
     pub(crate) gc: Mutex<GcPacer>,
+    /// Whether new connections record when they start and stop (`nf_conntrack_timestamp`).
+    pub(crate) tstamp: AtomicU8,
+    /// The events of the namespace's connections.
+    #[pin]
+    pub(crate) events: NetEvents,
 }
 
 // SAFETY: The namespace pointer is valid from any thread; everything else is atomic or
@@ -143,6 +149,8 @@ impl CtNet {
             checksum: AtomicU8::new(1),
             log_invalid: AtomicU8::new(0),
             gc <- new_mutex!(GcPacer::new()),
+            tstamp: AtomicU8::new(0),
+            events <- NetEvents::new(),
         }? Error))
     }
 

@@ -20,6 +20,14 @@ pub(crate) mod bits {
     /// The connection counts packets and bytes. Private to this module: nf_conntrack's bits end
     /// at 15, and no reader outside conntrack tests bits above them.
     pub(crate) const ACCT: usize = 1 << 31;
+    /// The connection records when it started and stopped; private, as [`ACCT`].
+    pub(crate) const TSTAMP: usize = 1 << 30;
+    /// The connection has an event cache: its events reach listeners. Private, as [`ACCT`].
+    pub(crate) const EVENTS: usize = 1 << 29;
+    /// The connection waits on its namespace's dying list. Private, as [`ACCT`].
+    pub(crate) const ON_DYING_LIST: usize = 1 << 28;
+    /// The bits private to this module, which no reader outside it is shown.
+    pub(crate) const PRIVATE: usize = ACCT | TSTAMP | EVENTS | ON_DYING_LIST;
 }
 
 /// Direction of a packet within its connection.

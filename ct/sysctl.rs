@@ -37,7 +37,7 @@ fn timeout<'a>(name: &'static CStr, v: &'a AtomicI32) -> Entry<'a> {
 }
 
 /// The sysctls of `ct`, in nf_conntrack's order.
-pub(crate) fn entries<'a>(ct: &'a CtNet, net: &Net) -> [Entry<'a>; 25] {
+pub(crate) fn entries<'a>(ct: &'a CtNet, net: &Net) -> [Entry<'a>; 27] {
     let t = &ct.timeouts;
     [
         int(
@@ -64,6 +64,8 @@ pub(crate) fn entries<'a>(ct: &'a CtNet, net: &Net) -> [Entry<'a>; 25] {
         flag(c_str!("nf_conntrack_checksum"), &ct.checksum),
         byte(c_str!("nf_conntrack_log_invalid"), &ct.log_invalid),
         flag(c_str!("nf_conntrack_acct"), &ct.acct),
+        Entry::u8(c_str!("nf_conntrack_events"), &ct.events.sysctl, 0, 2),
+        flag(c_str!("nf_conntrack_timestamp"), &ct.tstamp),
         timeout(c_str!("nf_conntrack_generic_timeout"), &t.generic),
         timeout(c_str!("nf_conntrack_tcp_timeout_syn_sent"), &t.tcp_syn_sent),
         timeout(c_str!("nf_conntrack_tcp_timeout_syn_recv"), &t.tcp_syn_recv),

@@ -12,6 +12,7 @@
 //! zero at the end of a chain.
 
 use super::conn::Conn;
+use super::events::{self, Origin};
 use super::status::{bits, Dir};
 use super::sys::sync::{Rcu, RcuGuard, SpinLockBh, SpinLockBhGuard};
 use super::tuple::Tuple;
@@ -62,6 +63,30 @@ pub(crate) struct Table {
 
 fn link(conn: &Conn, dir: Dir) -> usize {
     conn.as_nfct() | dir.index()
+}
+
+/// What follows a connection's leaving the table, whose reference `table_ref` is: its stop
+/// time, then its DESTROY event, which may keep the reference a while.
+fn left(table_ref: ARef<Conn>, origin: Origin) {
+    if let Some(ts) = table_ref.timestamps() {
+        let now = super::sys::time::now();
+        let late = now.wrapping_sub(table_ref.timeout()) as i32;
+        let late_ns = super::sys::time::jiffies_to_ns(late.max(0) as u32);
+        ts.stopped(super::sys::time::real_ns(), late_ns);
+    }
+    events::destroyed(table_ref, origin);
+}
+
+/// Expired connections an insert took out of the table, one per direction searched, which
+/// leave once the insert's locks are released.
+struct Reaped([Option<ARef<Conn>>; 2]);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        for conn in self.0.iter_mut().filter_map(Option::take) {
+            left(conn, Origin::TRACKER);
+        }
+    }
 }
 
 /// The connections of one bucket, in chain order.
@@ -198,6 +223,8 @@ impl Table {
         let hashes = [conn.hash(Dir::Original), conn.hash(Dir::Reply)];
         let buckets = hashes.map(|h| self.bucket(h));
         let max_chain = MIN_CHAIN + (hashes[0] ^ now) as usize % CHAIN_SPREAD;
+        // Declared before the locks, so that what it holds leaves once they are released.
+        let mut reaped = Reaped([None, None]);
         let locks = self.lock_pair(buckets[0], buckets[1]);
         let rcu = locks.0.rcu();
         let status = conn.status();
@@ -230,7 +257,7 @@ impl Table {
                 if other.set_status(bits::DYING) & bits::DYING == 0 {
                     self.unlink_locked(other);
                     // SAFETY: The table's reference, given up now that `other` is unlinked.
-                    drop(unsafe { ARef::from_raw(NonNull::from(other)) });
+                    reaped.0[dir.index()] = Some(unsafe { ARef::from_raw(NonNull::from(other)) });
                 }
                 break;
             }
@@ -277,6 +304,11 @@ impl Table {
     /// Removes a confirmed connection from the table, unless someone else is doing so; returns
     /// whether this call did. A connection of another table is left alone.
     pub(crate) fn kill(&self, conn: &Conn) -> bool {
+        self.kill_by(conn, Origin::TRACKER)
+    }
+
+    /// As [`Table::kill`], on behalf of `origin`, which its DESTROY event names.
+    pub(crate) fn kill_by(&self, conn: &Conn, origin: Origin) -> bool {
         // Only a confirmed connection of this table is in it and holds the table's reference.
         if !self.owns(conn)
             || conn.status() & bits::CONFIRMED == 0
@@ -292,7 +324,7 @@ impl Table {
             self.unlink_locked(conn);
         }
         // SAFETY: The table's reference: `conn` was confirmed, so in the table until now.
-        drop(unsafe { ARef::from_raw(NonNull::from(conn)) });
+        left(unsafe { ARef::from_raw(NonNull::from(conn)) }, origin);
         true
     }
 

@@ -27,7 +27,9 @@ struct Crowded {
 impl Crowded {
     fn taken(&self, t: &Tuple) -> bool {
         let raw = t.to_raw();
-        let h = raw.iter().fold(0u64, |h, w| (h ^ w).wrapping_mul(0x100_0000_01b3));
+        let h = raw
+            .iter()
+            .fold(0u64, |h, w| (h ^ w).wrapping_mul(0x100_0000_01b3));
         ((h >> 32) as u8) < self.taken
     }
 }
@@ -118,7 +120,11 @@ pub fn run(data: &[u8]) -> Result<(), Broken> {
         reply: &reply,
         status: binding.status,
     };
-    let dir = if ctl & 4 != 0 { Dir::Reply } else { Dir::Original };
+    let dir = if ctl & 4 != 0 {
+        Dir::Reply
+    } else {
+        Dir::Original
+    };
     let mut summed = match (ctl >> 3) & 3 {
         0 => Summed::None,
         1 => Summed::Unnecessary,

@@ -262,6 +262,7 @@ impl Tracker {
             acct: None,
             mark: None,
             zone: None,
+            delta_time: None,
             refs: 1,
         };
         let _ = write_entry(&mut Sink, &entry);

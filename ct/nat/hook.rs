@@ -28,7 +28,7 @@ fn nat_hook(hook: Hook) -> Option<NatHook> {
 
 /// Whether the packet's connection has its translation of `manip` decided.
 fn bound(skb: &Skb, manip: ManipType) -> bool {
-    Conn::of_skb(skb).is_none_or(|(c, _)| c.status() & manip.done_bit() != 0)
+    Conn::of_skb(skb).map_or(true, |(c, _)| c.status() & manip.done_bit() != 0)
 }
 
 /// What a hook needs of the packet's connection once it is bound.

@@ -97,6 +97,7 @@ impl<'a> Attr<'a> {
     }
 
     /// A 64-bit value in network byte order, as a number.
+    #[cfg(not(MODULE))]
     pub(crate) fn be64(&self) -> u64 {
         u64::from_be_bytes(self.bytes())
     }
@@ -179,8 +180,6 @@ pub(crate) enum Rule {
     U16,
     /// A 32-bit number.
     U32,
-    /// A 64-bit number.
-    U64,
     /// An 8-bit number no larger than this (`NLA_POLICY_MAX(NLA_U8, ..)`).
     U8Max(u8),
     /// A 32-bit number in host order with no bits outside this mask
@@ -201,7 +200,6 @@ impl Rule {
             Rule::U8 | Rule::U8Max(_) => Some(1),
             Rule::U16 => Some(2),
             Rule::U32 | Rule::U32Mask(_) => Some(4),
-            Rule::U64 => Some(8),
             _ => None,
         }
     }

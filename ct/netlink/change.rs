@@ -248,7 +248,7 @@ fn change_synproxy(attr: &Attr<'_>, s: &mut ConnState) -> Result<(), Errno> {
 /// Checks the lengths of `CTA_LABELS` and `CTA_LABELS_MASK` (`ctnetlink_attach_labels`).
 fn check_labels(tb: &CtTable<'_>, labels: &Attr<'_>) -> Result<(), Errno> {
     let len = labels.payload().len();
-    if !len.is_multiple_of(4) {
+    if len % 4 != 0 {
         return Err(Errno::EINVAL);
     }
     if let Some(mask) = tb.get(cta::LABELS_MASK) {

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Attribute numbers of ctnetlink messages (`CTA_*`), as `nfnetlink_conntrack.h` defines them.
+//!
+//! The whole table, as the header has it: the module reads and writes most of them.
+#![allow(dead_code)]
 
 /// Attributes of a connection (`enum ctattr_type`).
 pub(crate) const TUPLE_ORIG: u16 = 1;

@@ -11,8 +11,6 @@ impl Errno {
     pub(crate) const EPERM: Self = Self(1);
     /// No such connection.
     pub(crate) const ENOENT: Self = Self(2);
-    /// Try again.
-    pub(crate) const EAGAIN: Self = Self(11);
     /// Out of memory, or no connection could be allocated.
     pub(crate) const ENOMEM: Self = Self(12);
     /// A status bit that cannot change, or a helper that cannot be replaced.
@@ -27,17 +25,11 @@ impl Errno {
     pub(crate) const ERANGE: Self = Self(34);
     /// The connection is dying.
     pub(crate) const ETIME: Self = Self(62);
-    /// A message does not fit in its buffer.
-    pub(crate) const EMSGSIZE: Self = Self(90);
     /// An address family NAT does not handle.
+    #[cfg(not(MODULE))]
     pub(crate) const EPROTONOSUPPORT: Self = Self(93);
     /// Not supported: helpers, NAT without a NAT module, tuples of other families.
     pub(crate) const EOPNOTSUPP: Self = Self(95);
-
-    /// The positive error number.
-    pub(crate) fn get(self) -> i32 {
-        self.0
-    }
 
     /// The negative value kernel functions return.
     pub(crate) fn to_kernel(self) -> i32 {

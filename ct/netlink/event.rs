@@ -7,7 +7,8 @@ use super::msg::{self, flags, Group, Op};
 use super::snapshot::Snapshot;
 use super::write::{NoRoom, Sink};
 
-/// Event bits (`1 << IPCT_*`).
+/// Event bits (`1 << IPCT_*`), all of them.
+#[allow(dead_code)]
 pub(crate) mod bits {
     /// A new connection.
     pub(crate) const NEW: u32 = 1 << 0;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Connection status bits as ctnetlink carries them (`enum ip_conntrack_status`).
+//! Connection status bits as ctnetlink carries them (`enum ip_conntrack_status`), all of them.
+#![allow(dead_code)]
 
 /// An expected connection, created for a master connection's helper.
 pub(crate) const EXPECTED: u32 = 1 << 0;

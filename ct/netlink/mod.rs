@@ -9,6 +9,10 @@
 //! [`snapshot::Snapshot`], which [`encode::record`] and [`event::write`] turn into messages in
 //! a [`write::Sink`] it implements over an skb. Dumps and flushes select connections with
 //! [`filter::Filter::matches`]; statistics have their records in [`stats`].
+//!
+//! In the module, `subsys` registers the subsystems and the event listener; `answer`, `create`
+//! and `dumps` act on requests, `conns` reads and changes connections, and `notify` tells
+//! events.
 
 pub(crate) mod attr;
 pub(crate) mod change;
@@ -19,6 +23,8 @@ pub(crate) mod event;
 pub(crate) mod filter;
 pub(crate) mod ips;
 pub(crate) mod msg;
+// NAT ranges are read once the module has NAT to bind them (see `create`).
+#[cfg(not(MODULE))]
 pub(crate) mod nat;
 pub(crate) mod policy;
 pub(crate) mod request;
@@ -26,6 +32,25 @@ pub(crate) mod snapshot;
 pub(crate) mod stats;
 pub(crate) mod tuple;
 pub(crate) mod write;
+
+#[cfg(MODULE)]
+mod answer;
+#[cfg(MODULE)]
+mod conns;
+#[cfg(MODULE)]
+mod create;
+#[cfg(MODULE)]
+mod dumps;
+#[cfg(MODULE)]
+mod expect;
+#[cfg(MODULE)]
+mod notify;
+#[cfg(MODULE)]
+mod sink;
+#[cfg(MODULE)]
+mod subsys;
+#[cfg(MODULE)]
+pub(crate) use subsys::Ctnetlink;
 
 #[cfg(not(MODULE))]
 pub(crate) mod fuzz;

@@ -84,7 +84,8 @@ impl Op {
     }
 }
 
-/// Netlink message flags (`NLM_F_*`).
+/// Netlink message flags (`NLM_F_*`), those of requests and answers.
+#[allow(dead_code)]
 pub(crate) mod flags {
     /// A request.
     pub(crate) const REQUEST: u16 = 0x01;

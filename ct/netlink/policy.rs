@@ -122,6 +122,7 @@ pub(crate) const HELP: Policy<{ slots(cta::help::MAX) }> =
     [Rule::Unspec, Rule::NulString(HELPER_NAME_MAX), Rule::Unspec];
 
 /// NAT range (`nat_nla_policy`).
+#[cfg(not(MODULE))]
 pub(crate) const NAT: Policy<{ slots(cta::nat::MAX) }> = [
     Rule::Unspec,
     Rule::U32,
@@ -132,6 +133,7 @@ pub(crate) const NAT: Policy<{ slots(cta::nat::MAX) }> = [
 ];
 
 /// NAT port range (`protonat_nla_policy`).
+#[cfg(not(MODULE))]
 pub(crate) const PROTONAT: Policy<{ slots(cta::protonat::MAX) }> =
     [Rule::Unspec, Rule::U16, Rule::U16];
 

@@ -10,6 +10,7 @@ use super::cta::{self, filter_flags};
 use super::errno::Errno;
 use super::filter::{self, Filter};
 use super::msg::{flags, Header, Op, SUBSYS_CTNETLINK};
+#[cfg(not(MODULE))]
 use super::nat::{self, Manip, NatRange};
 use super::policy;
 use super::snapshot::Zone;
@@ -18,21 +19,13 @@ use crate::ct::tuple::Tuple;
 
 /// A connection to look up, as `nf_conntrack_find_get` looks it up: a connection either of
 /// whose tuples equals `tuple` (its direction mark aside), and whose zone, for the direction
-/// of the tuple found, is `zone`'s for that direction ([`Zone::id_for`]).
+/// of the tuple found, is `zone`'s for that direction.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct Key {
     /// The tuple, marked with the direction the request named.
     pub(crate) tuple: Tuple,
     /// The zone.
     pub(crate) zone: Zone,
-}
-
-impl Key {
-    /// Whether a connection in `zone` whose tuple of direction `dir` (0 original, 1 reply)
-    /// equals the key's is the one looked up.
-    pub(crate) fn zone_matches(&self, zone: &Zone, dir: u8) -> bool {
-        zone.id_for(dir) == self.zone.id_for(dir)
-    }
 }
 
 /// What a request asks for.
@@ -302,6 +295,7 @@ impl NewConn<'_> {
     }
 
     /// The NAT range of kind `manip`, if given.
+    #[cfg(not(MODULE))]
     pub(crate) fn nat(&self, manip: Manip) -> Result<Option<NatRange>, Errno> {
         self.attrs
             .get(manip.attr())

@@ -31,16 +31,6 @@ impl Zone {
         id: 0,
         dir: zone_dir::BOTH,
     };
-
-    /// The zone number that applies to direction `dir` (0 original, 1 reply), as
-    /// `nf_ct_zone_id` gives it.
-    pub(crate) fn id_for(&self, dir: u8) -> u16 {
-        if self.dir & (1 << (dir & 1)) != 0 {
-            self.id
-        } else {
-            0
-        }
-    }
 }
 
 impl Default for Zone {
@@ -49,7 +39,8 @@ impl Default for Zone {
     }
 }
 
-/// TCP flags of one direction in the protocol state (`IP_CT_TCP_FLAG_*`).
+/// TCP flags of one direction in the protocol state (`IP_CT_TCP_FLAG_*`), all of them.
+#[allow(dead_code)]
 pub(crate) mod tcp_flags {
     /// The side announced window scaling.
     pub(crate) const WINDOW_SCALE: u8 = 0x01;

@@ -29,6 +29,7 @@ pub(crate) trait Sink {
 }
 
 /// A sink over a byte array.
+#[cfg(not(MODULE))]
 pub(crate) struct SliceSink<'a> {
     /// The array.
     buf: &'a mut [u8],
@@ -36,6 +37,7 @@ pub(crate) struct SliceSink<'a> {
     len: usize,
 }
 
+#[cfg(not(MODULE))]
 impl<'a> SliceSink<'a> {
     /// An empty sink that can hold `buf.len()` bytes.
     pub(crate) fn new(buf: &'a mut [u8]) -> Self {
@@ -48,6 +50,7 @@ impl<'a> SliceSink<'a> {
     }
 }
 
+#[cfg(not(MODULE))]
 impl Sink for SliceSink<'_> {
     fn len(&self) -> usize {
         self.len

@@ -15,6 +15,8 @@ mod udp;
 
 pub(crate) use note::Note;
 pub(crate) use tcp::{flags as tcp_flags, valid_flags as tcp_valid_flags, TcpState};
+#[cfg(MODULE)]
+pub(crate) use tcp_window::SenderFlags;
 pub(crate) use tcp_window::TcpWindow;
 
 use super::packet::Segment;

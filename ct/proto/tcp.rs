@@ -212,6 +212,8 @@ mod memo {
     pub(super) const CLOSE_INIT: u8 = 1 << 2;
     /// The last SYN ignored permitted SACK.
     pub(super) const LAST_SACK_PERM: u8 = 1 << 3;
+    /// With [`CLOSE_INIT`], the answerer's FIN began the close.
+    pub(super) const CLOSE_INIT_REPLY: u8 = 1 << 4;
     /// What nf_conntrack keeps of the last SYN ignored (`last_flags`), cleared together.
     pub(super) const LAST_SYN: u8 = SIMULTANEOUS_OPEN | CHALLENGE_ACK | LAST_SACK_PERM;
 }
@@ -264,6 +266,18 @@ impl ProtoState {
 
     fn memo(&self, bit: u8) -> bool {
         self.tcp_memo & bit != 0
+    }
+
+    /// The side whose FIN began an orderly close, if one did (nf_conntrack's
+    /// `IP_CT_TCP_FLAG_CLOSE_INIT` of that side).
+    pub(crate) fn close_initiator(&self) -> Option<Dir> {
+        if !self.memo(memo::CLOSE_INIT) {
+            None
+        } else if self.memo(memo::CLOSE_INIT_REPLY) {
+            Some(Dir::Reply)
+        } else {
+            Some(Dir::Original)
+        }
     }
 
     /// Whether the connection is open and assured (`nf_conntrack_tcp_established()`).
@@ -333,7 +347,7 @@ fn ignore(
         };
         win.flags[o] = SenderFlags::new(state.last_scale_code(), sack);
         win.reset(dir);
-        state.tcp_memo &= !(memo::CHALLENGE_ACK | memo::CLOSE_INIT);
+        state.tcp_memo &= !(memo::CHALLENGE_ACK | memo::CLOSE_INIT | memo::CLOSE_INIT_REPLY);
         return Ok(TcpState::SynSent);
     }
     state.set_last(kind, dir);
@@ -547,6 +561,9 @@ pub(super) fn packet(
     state.tcp = new;
     if old != new && new == TcpState::FinWait {
         state.tcp_memo |= memo::CLOSE_INIT;
+        if dir == Dir::Reply {
+            state.tcp_memo |= memo::CLOSE_INIT_REPLY;
+        }
     }
     let timeout = lifetime(seen, kind, new, state, win, t);
     if seen.status & bits::SEEN_REPLY == 0 {

@@ -4,6 +4,7 @@
  * file. Types the kernel crate already has are taken from it.
  */
 #include <linux/module.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
@@ -35,5 +36,6 @@ const unsigned int RCT_CHECKSUM_NONE = CHECKSUM_NONE;
 const unsigned int RCT_CHECKSUM_UNNECESSARY = CHECKSUM_UNNECESSARY;
 const unsigned int RCT_CHECKSUM_COMPLETE = CHECKSUM_COMPLETE;
 const unsigned int RCT_CHECKSUM_PARTIAL = CHECKSUM_PARTIAL;
+const int RCT_NLMSG_GOODSIZE = NLMSG_GOODSIZE;
 /* Where sk_buff fields inside its anonymous unions are, whatever this kernel names them. */
 const size_t RCT_SKB_NETWORK_HEADER_OFFSET = offsetof(struct sk_buff, network_header);

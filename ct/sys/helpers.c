@@ -9,6 +9,8 @@
 #include <linux/netdevice.h>
 #include <linux/proc_fs.h>
 #include <net/netfilter/nf_log.h>
+#include <net/netlink.h>
+#include <net/sock.h>
 #include <net/netns/generic.h>
 
 #include "helpers.h"
@@ -217,6 +219,40 @@ void rct_log_invalid(const struct nf_hook_state *state, struct sk_buff *skb, u8 
 {
 	nf_log_packet(state->net, state->pf, 0, skb, state->in, state->out, NULL,
 		      "nf_ct_proto_%d: %s ", proto, msg);
+}
+
+/* The port of the socket that sent a netlink message. */
+u32 rct_netlink_portid(const struct sk_buff *skb)
+{
+	return NETLINK_CB(skb).portid;
+}
+
+/* The namespace of the socket an skb belongs to. */
+struct net *rct_skb_sock_net(const struct sk_buff *skb)
+{
+	return sock_net(skb->sk);
+}
+
+/* Starts a dump answering @nlh, holding a reference on this module while it runs. */
+int rct_netlink_dump_start(struct sock *ssk, struct sk_buff *skb, const struct nlmsghdr *nlh,
+			   struct netlink_dump_control *control)
+{
+	return netlink_dump_start(ssk, skb, nlh, control);
+}
+
+unsigned int rct_skb_tailroom(const struct sk_buff *skb)
+{
+	return skb_tailroom(skb);
+}
+
+struct sk_buff *rct_alloc_skb(unsigned int size, gfp_t gfp)
+{
+	return alloc_skb(size, gfp);
+}
+
+u64 rct_ktime_get_real_ns(void)
+{
+	return ktime_get_real_ns();
 }
 
 unsigned long rct_totalram_pages(void)

@@ -7,6 +7,7 @@
 #define RUST_CONNTRACK_HELPERS_H
 
 #include <linux/netfilter.h>
+#include <linux/netlink.h>
 #include <linux/percpu.h>
 #include <linux/refcount.h>
 #include <linux/skbuff.h>
@@ -57,6 +58,14 @@ unsigned long rct_totalram_pages(void);
 struct sk_buff *rct_skb_from(const void *data, unsigned int len);
 struct sk_buff *rct_skb_from_paged(const void *data, unsigned int len, unsigned int linear);
 void rct_skb_free(struct sk_buff *skb);
+
+u32 rct_netlink_portid(const struct sk_buff *skb);
+struct net *rct_skb_sock_net(const struct sk_buff *skb);
+int rct_netlink_dump_start(struct sock *ssk, struct sk_buff *skb, const struct nlmsghdr *nlh,
+			   struct netlink_dump_control *control);
+unsigned int rct_skb_tailroom(const struct sk_buff *skb);
+struct sk_buff *rct_alloc_skb(unsigned int size, gfp_t gfp);
+u64 rct_ktime_get_real_ns(void);
 
 unsigned int rct_param_hashsize(void);
 bool rct_param_acct(void);

@@ -117,7 +117,7 @@ impl<const N: usize> HookLists<N> {
         self.listed
             .lock()
             .get(i)
-            .is_none_or(|l| l.iter().all(Option::is_none))
+            .map_or(true, |l| l.iter().all(Option::is_none))
     }
 
     /// Removes `ops` from list `i`, if there; returns how many it holds now.

@@ -15,6 +15,7 @@ pub(crate) mod kunit;
 pub(crate) mod modules;
 pub(crate) mod net;
 pub(crate) mod netfilter;
+pub(crate) mod nfnetlink;
 pub(crate) mod nftables;
 pub(crate) mod params;
 pub(crate) mod percpu;

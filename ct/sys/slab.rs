@@ -11,11 +11,13 @@ use kernel::error::code::ENOMEM;
 use kernel::prelude::*;
 use kernel::str::CStr;
 
-/// A slab cache (`struct kmem_cache`) of `T`s; destroyed on drop.
+/// A slab cache (`struct kmem_cache`) of `T`s, each followed by a tail of a fixed number of
+/// bytes its owner lays out; destroyed on drop.
 ///
 /// # Invariants
 ///
-/// `cache` is a live cache created by `new`, of objects of `T`'s size and alignment.
+/// `cache` is a live cache created by `with_tail`, of objects of `T`'s size rounded up to 8
+/// bytes plus their tail, aligned to 8.
 pub(crate) struct KmemCache<T> {
     cache: NonNull<bindings::kmem_cache>,
     _t: PhantomData<T>,
@@ -28,22 +30,25 @@ unsafe impl<T: Send> Send for KmemCache<T> {}
 unsafe impl<T: Send> Sync for KmemCache<T> {}
 
 impl<T> KmemCache<T> {
-    /// Creates a cache named `name`, as `/proc/slabinfo` shows it.
-    pub(crate) fn new(name: &'static CStr) -> Result<Self> {
+    /// Where the tail of an object starts.
+    pub(crate) const TAIL: usize = core::mem::size_of::<T>().next_multiple_of(8);
+
+    /// Creates a cache named `name` of objects with a tail of `tail` bytes.
+    pub(crate) fn with_tail(name: &'static CStr, tail: usize) -> Result<Self> {
         const { assert!(core::mem::align_of::<T>() <= 8) };
+        let size = u32::try_from(Self::TAIL + tail).map_err(|_| EINVAL)?;
         // SAFETY: `name` lives forever, as the cache requires.
-        let cache = unsafe {
-            bindings::rct_kmem_cache_create(name.as_char_ptr(), core::mem::size_of::<T>() as u32)
-        };
-        // INVARIANT: A non-null return is a live cache of objects of `T`'s size, aligned to 8
-        // bytes.
+        let cache = unsafe { bindings::rct_kmem_cache_create(name.as_char_ptr(), size) };
+        // INVARIANT: A non-null return is a live cache of objects of `size` bytes, aligned to
+        // 8 bytes.
         Ok(Self {
             cache: NonNull::new(cache).ok_or(ENOMEM)?,
             _t: PhantomData,
         })
     }
 
-    /// Allocates an object holding `value`, without sleeping; the caller owns it.
+    /// Allocates an object holding `value`, without sleeping; the caller owns it. The tail is
+    /// uninitialised.
     #[inline]
     pub(crate) fn alloc_atomic(&self, value: T) -> Option<NonNull<T>> {
         // SAFETY: The cache is live; `GFP_ATOMIC` allocations may run in any context.

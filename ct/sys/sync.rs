@@ -319,3 +319,52 @@ impl Refcount {
         unsafe { bindings::refcount_dec_and_test(self.0.get()) }
     }
 }
+
+/// A place for a reference to a `'static` object, set and cleared at run time; readers find the
+/// object or nothing.
+pub(crate) struct StaticSlot<T: Sync + 'static> {
+    ptr: core::sync::atomic::AtomicPtr<T>,
+}
+
+impl<T: Sync + 'static> StaticSlot<T> {
+    /// An empty slot.
+    pub(crate) const fn new() -> Self {
+        Self {
+            ptr: core::sync::atomic::AtomicPtr::new(core::ptr::null_mut()),
+        }
+    }
+
+    /// Puts `v` in the slot if it is empty; whether it was.
+    pub(crate) fn set(&self, v: &'static T) -> bool {
+        use core::sync::atomic::Ordering;
+        self.ptr
+            .compare_exchange(
+                core::ptr::null_mut(),
+                (v as *const T).cast_mut(),
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            )
+            .is_ok()
+    }
+
+    /// Empties the slot if it holds `v`, then waits for readers that may have found it
+    /// (process context).
+    pub(crate) fn clear(&self, v: &'static T) {
+        use core::sync::atomic::Ordering;
+        let _ = self.ptr.compare_exchange(
+            (v as *const T).cast_mut(),
+            core::ptr::null_mut(),
+            Ordering::AcqRel,
+            Ordering::Relaxed,
+        );
+        synchronize_rcu();
+    }
+
+    /// The object in the slot.
+    #[inline]
+    pub(crate) fn get(&self) -> Option<&'static T> {
+        let p = self.ptr.load(core::sync::atomic::Ordering::Acquire);
+        // SAFETY: Only `&'static T`s are stored (`set`), so a non-null pointer is one.
+        unsafe { p.as_ref() }
+    }
+}

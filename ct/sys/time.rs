@@ -19,3 +19,19 @@ pub(crate) fn sleep_ms(ms: u32) {
     // SAFETY: Callers run in process context, where sleeping is allowed.
     unsafe { bindings::msleep(ms) };
 }
+
+/// Wall-clock time in nanoseconds (`ktime_get_real_ns()`).
+pub(crate) fn real_ns() -> u64 {
+    // SAFETY: Reading the clock has no preconditions, in any context.
+    unsafe { bindings::rct_ktime_get_real_ns() }
+}
+
+/// `j` jiffies in nanoseconds.
+pub(crate) fn jiffies_to_ns(j: u32) -> u64 {
+    u64::from(j) * (1_000_000_000 / u64::from(HZ))
+}
+
+/// `ms` milliseconds in jiffies, rounded up.
+pub(crate) const fn ms_to_jiffies(ms: u32) -> u32 {
+    (ms * HZ).div_ceil(1000)
+}

@@ -43,14 +43,6 @@ deconfigure() { # NAMESPACE...
 	if module_loaded nf_conntrack; then wait_for 60 unload_nf; fi
 }
 
-# Unloads nf_conntrack and the modules rules pulled in with it; fails while any stays.
-unload_nf() {
-	local m
-	for m in nft_chain_nat nft_masq nft_redir nft_nat nf_nat nft_ct nf_conntrack; do
-		module_loaded "$m" && rmmod "$m" 2>/dev/null
-	done
-	! module_loaded nf_conntrack
-}
 
 # Runs a command in namespace NS, or in the initial namespace for "-".
 nsexec() {

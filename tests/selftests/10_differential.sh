@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # The same scripted traffic, once under nf_conntrack and once under rust_conntrack in the same
-# boot, must leave the same connections in every namespace's /proc/net/nf_conntrack, remaining
-# timeouts and use counts aside. Scenarios are the files in tests/differential/ (lib.sh aside);
+# boot, must leave the same connections in every namespace's /proc/net/nf_conntrack, and
+# `conntrack -L -o extended` (ctnetlink) must print the same lines for them, remaining timeouts
+# and use counts aside. Scenarios are the files in tests/differential/ (lib.sh aside);
 # each runs on a fresh topology under each tracker.
 . "$(dirname "$0")/lib.sh"
 DIFF="$RCT/tests/differential"
@@ -32,6 +33,8 @@ run() { # TRACKER SCENARIO
 	for n in "${DIFF_NS[@]}"; do
 		ct_list "$n" | normalize > "$OUT/$scenario.$n.$tracker"
 		rules "$n" > "$OUT/$scenario.$n.rules.$tracker"
+		ip netns exec "$n" conntrack -L -o extended 2>/dev/null | normalize \
+			> "$OUT/$scenario.$n.ctnetlink.$tracker"
 		ip netns exec "$n" nft flush ruleset
 	done
 	cleanup
@@ -40,18 +43,10 @@ run() { # TRACKER SCENARIO
 scenarios=$(ls "$DIFF"/*.sh | xargs -n1 basename | sed 's/\.sh$//' | grep -v '^lib$')
 
 unload
-modprobe nft_ct && modprobe nf_conntrack
+modprobe nft_ct && modprobe nf_conntrack_netlink
 check "nf_conntrack loads" module_loaded nf_conntrack
 for s in $scenarios; do run nf_conntrack "$s"; done
 # Namespaces and their rules go asynchronously.
-# Unloads nf_conntrack and the modules rules pulled in with it; fails while any stays.
-unload_nf() {
-	local m
-	for m in nft_chain_nat nft_masq nft_redir nft_nat nf_nat nft_ct nf_conntrack; do
-		module_loaded "$m" && rmmod "$m" 2>/dev/null
-	done
-	! module_loaded nf_conntrack
-}
 check "nf_conntrack unloads" wait_for 60 unload_nf
 
 load
@@ -65,18 +60,21 @@ for s in $scenarios; do
 			if cmp -s "$ref" "$ours"; then
 				pass "$s in $n: the rules print and count as under nf_conntrack"
 			else
-				fail "$s in $n: rules" "$(diff "$ref" "$ours" | grep '^[-+]' | head -n 4 | tr '\n' '|')"
+				fail "$s in $n: rules" "$(diff "$ref" "$ours" | grep '^[<>]' | head -n 4 | tr '\n' '|')"
 				diff "$ref" "$ours" | sed 's/^/    /'
 			fi
 		fi
-		ref="$OUT/$s.$n.nf_conntrack" ours="$OUT/$s.$n.rust_conntrack"
-		if [ ! -s "$ref" ]; then
-			fail "$s in $n" "nf_conntrack tracked nothing"
-		elif cmp -s "$ref" "$ours"; then
-			pass "$s in $n: $(wc -l < "$ref") connections as nf_conntrack's"
-		else
-			fail "$s in $n" "$(diff "$ref" "$ours" | grep '^[-+][a-z]' | head -n 4 | tr '\n' '|')"
-			diff "$ref" "$ours" | sed 's/^/    /'
-		fi
+		for view in "" ctnetlink.; do
+			ref="$OUT/$s.$n.${view}nf_conntrack" ours="$OUT/$s.$n.${view}rust_conntrack"
+			what="$s in $n${view:+ (conntrack -L -o extended)}"
+			if [ ! -s "$ref" ]; then
+				fail "$what" "nf_conntrack tracked nothing"
+			elif cmp -s "$ref" "$ours"; then
+				pass "$what: $(wc -l < "$ref") connections as nf_conntrack's"
+			else
+				fail "$what" "$(diff "$ref" "$ours" | grep '^[<>]' | head -n 4 | tr '\n' '|')"
+				diff "$ref" "$ours" | sed 's/^/    /'
+			fi
+		done
 	done
 done

@@ -59,6 +59,23 @@ unload() {
 	! module_loaded rust_conntrack
 }
 
+# Unloads module M and, first, every module that uses it.
+unload_tree() {
+	local user
+	for user in $(awk -v m="$1" '$1 == m && $4 != "-" { gsub(",", " ", $4); print $4 }' /proc/modules); do
+		unload_tree "$user"
+	done
+	rmmod "$1" 2>/dev/null
+}
+
+# Unloads nf_conntrack and whatever rules and tools pulled in with it (nft_ct, nf_nat,
+# ctnetlink, xtables matches...); whether it is gone. Rules of namespaces that were just
+# deleted hold their modules a while: call it under wait_for.
+unload_nf() {
+	! module_loaded nf_conntrack || unload_tree nf_conntrack
+	! module_loaded nf_conntrack
+}
+
 # Namespaces: NAME... each gets loopback up.
 ns_add() {
 	local n

@@ -224,3 +224,18 @@ fn the_fixture_reader_reads_comments_and_splits_messages() {
     .concat();
     assert_eq!(messages(&two).len(), 2);
 }
+
+#[test]
+fn a_created_connection_is_told_with_its_protocol_state_and_kernel_errors_are_negative() {
+    let conn = tcp4_established();
+    let mut s = VecSink::new();
+    let events = bits::NEW | super::super::event::CREATED;
+    assert_eq!(
+        event::write(&mut s, &conn, events, 7).unwrap(),
+        Some(Group::New)
+    );
+    let kinds: Vec<u16> = Attrs::new(&s.buf[20..]).map(|a| a.kind()).collect();
+    assert!(kinds.contains(&cta::PROTOINFO) && kinds.contains(&cta::MARK));
+    assert_eq!(super::super::event::CHANGED & bits::LABEL, bits::LABEL);
+    assert_eq!(Errno::ENOMEM.to_kernel(), -12);
+}

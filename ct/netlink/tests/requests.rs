@@ -261,14 +261,6 @@ fn zones_of_a_request_and_of_its_tuples() {
     assert_eq!(key(&both).err(), Some(Errno::EINVAL));
     let short = request(GET, REQ, 2, &[attr(cta::ZONE, &[9]), t()]);
     assert_eq!(Request::parse(&short).err(), Some(Errno::ERANGE));
-    // The zone a lookup compares is the one of the direction found.
-    let k = Key {
-        tuple: tcp4([1; 4], [2; 4], 1, 2),
-        zone: Zone { id: 4, dir: 1 },
-    };
-    assert!(k.zone_matches(&Zone { id: 4, dir: 3 }, 0));
-    assert!(!k.zone_matches(&Zone { id: 4, dir: 3 }, 1));
-    assert!(k.zone_matches(&Zone { id: 4, dir: 1 }, 1));
 }
 
 #[test]

@@ -251,12 +251,15 @@ fn handshake_data_and_orderly_close() {
     assert_eq!(p.state(), TcpState::Established);
     assert_eq!(p.send(Dir::Original, ACK | PSH), accept(432000 * HZ, false));
     assert_eq!(p.state().name(), "ESTABLISHED");
+    assert_eq!(p.sim.conn().state.close_initiator(), None);
     p.send(Dir::Original, FIN | ACK);
     assert_eq!(p.state(), TcpState::FinWait);
     p.send(Dir::Reply, ACK);
     assert_eq!(p.state(), TcpState::CloseWait);
     p.send(Dir::Reply, FIN | ACK);
     assert_eq!(p.state(), TcpState::LastAck);
+    // The opener's FIN began the close; the answerer's second one did not.
+    assert_eq!(p.sim.conn().state.close_initiator(), Some(Dir::Original));
     assert_eq!(p.send(Dir::Original, ACK), accept(120 * HZ, false));
     assert_eq!(p.state(), TcpState::TimeWait);
     assert_eq!(p.send(Dir::Original, SYN), Decision::Reopen);

@@ -7,6 +7,7 @@
 #include <linux/moduleparam.h>
 #include <linux/seq_file_net.h>
 #include <linux/netdevice.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <linux/proc_fs.h>
 #include <net/netfilter/nf_log.h>
 #include <net/netlink.h>
@@ -286,3 +287,7 @@ bool rct_param_hooks_only(void)
 {
 	return hooks_only;
 }
+
+/* nfnetlink asks for these when a message reaches a subsystem nobody registered. */
+MODULE_ALIAS_NFNL_SUBSYS(NFNL_SUBSYS_CTNETLINK);
+MODULE_ALIAS_NFNL_SUBSYS(NFNL_SUBSYS_CTNETLINK_EXP);

@@ -142,6 +142,11 @@ check "a ct rule loads with nothing loaded" ip netns exec boot nft add rule inet
 check "it loaded rust_conntrack" module_loaded rust_conntrack
 check "and not nf_conntrack" bash -c "! grep -q '^nf_conntrack ' /proc/modules"
 check_fails "nf_conntrack itself refuses to load by name" modprobe nf_conntrack
-rm /etc/modprobe.d/rust_conntrack.conf
 cleanup
+check "unload" wait_for 30 unload
+# So does the conntrack tool, through nfnetlink's request for its subsystem.
+conntrack -L >/dev/null 2>&1
+check "conntrack -L with nothing loaded loads rust_conntrack" module_loaded rust_conntrack
+check "and not nf_conntrack_netlink" bash -c "! grep -q '^nf_conntrack' /proc/modules"
+rm /etc/modprobe.d/rust_conntrack.conf
 check "unload" wait_for 30 unload

@@ -110,7 +110,7 @@ grep -E "^(warning|error)" "$out/build.log" && result fail "module build warning
 log "booting the test kernel: KUnit suites and selftests (the console goes to $out/guest.log)"
 guest_log="$out/guest.log"
 rm -f "$guest_log"
-"$RCT_ROOT/qemu/run.sh" -k "$kdir" -q -t 2700 -l "$guest_log" \
+"$RCT_ROOT/qemu/run.sh" -k "$kdir" -q -t 4200 -l "$guest_log" \
 	-f "$out/guest/rust_conntrack.ko" -f "$out/guest/kunit:kunit" -f "$RCT_ROOT/tests:tests" \
 	-f "$RCT_ROOT/scripts/modprobe.d:modprobe.d" \
 	-- "RCT_TESTS='${guest_tests[*]}' bash tests/guest.sh"

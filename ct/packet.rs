@@ -322,12 +322,20 @@ fn icmp<P: Packet + ?Sized>(
             ty < icmpv6::ECHO_REQUEST
         }
     };
-    if !is_error {
+    // Where the quoted packet starts, if the message quotes one.
+    let quoted_at = if is_error {
+        Some(net.l4 + 8)
+    } else if l3 == L3::Ipv6 && ty == icmpv6::REDIRECT {
+        redirected_header(pkt, net, code)?
+    } else {
+        None
+    };
+    let Some(quoted_at) = quoted_at else {
         let id = u16::from_be_bytes([id0, id1]);
         return Ok(flow(l3, net, id, u16::from(ty) << 8 | u16::from(code)));
-    }
+    };
     // The quoted packet: its network header and the start of its transport header.
-    let inner = network(pkt, l3, net.l4 + 8).map_err(|_| Invalid::Icmp)?;
+    let inner = network(pkt, l3, quoted_at).map_err(|_| Invalid::Icmp)?;
     let (src_id, dst_id) = match inner.proto {
         ipproto::TCP | ipproto::UDP | ipproto::UDPLITE => {
             let [s0, s1, d0, d1] = pkt.read(inner.l4).ok_or(Invalid::Icmp)?;
@@ -346,6 +354,39 @@ fn icmp<P: Packet + ?Sized>(
         quoted: Tuple::new(l3, inner.proto, inner.src, inner.dst, src_id, dst_id),
         dst: net.dst,
     })
+}
+
+/// Where an ICMPv6 redirect's redirected-header option quotes the packet that was redirected,
+/// which makes the redirect RELATED to that packet's connection as an error would be; `None`
+/// for a redirect without that option first, or of a code other than 0, which is a message
+/// like any other. A redirect must come from a link-local address with hop limit 255.
+fn redirected_header<P: Packet + ?Sized>(
+    pkt: &P,
+    net: Network,
+    code: u8,
+) -> Result<Option<usize>, Invalid> {
+    // The message: type, code, checksum, 4 reserved bytes, target and destination addresses.
+    const MSG_LEN: usize = 8 + 16 + 16;
+    // Its option header: type, length in units of 8 bytes, 6 reserved bytes.
+    const OPT_REDIRECTED_HEADER: u8 = 4;
+    const OPT_HEADER_LEN: usize = 8;
+    pkt.read::<1>(net.l4 + MSG_LEN - 1).ok_or(Invalid::Icmp)?;
+    if code != 0 {
+        return Ok(None);
+    }
+    let [hop_limit] = pkt.read(7).ok_or(Invalid::Icmp)?;
+    let link_local = net.src[0] == 0xfe && net.src[1] & 0xc0 == 0x80;
+    if hop_limit != 255 || !link_local {
+        return Err(Invalid::Icmp);
+    }
+    let [opt, opt_len] = pkt.read(net.l4 + MSG_LEN).ok_or(Invalid::Icmp)?;
+    if opt_len == 0 {
+        return Err(Invalid::Icmp);
+    }
+    if opt != OPT_REDIRECTED_HEADER {
+        return Ok(None);
+    }
+    Ok(Some(net.l4 + MSG_LEN + OPT_HEADER_LEN))
 }
 
 /// ICMPv6 neighbour discovery and multicast listener messages, which are never tracked.

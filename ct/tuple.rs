@@ -57,6 +57,7 @@ pub(crate) mod icmp {
 pub(crate) mod icmpv6 {
     pub(crate) const ECHO_REQUEST: u8 = 128;
     pub(crate) const ECHO_REPLY: u8 = 129;
+    pub(crate) const REDIRECT: u8 = 137;
     pub(crate) const NI_QUERY: u8 = 139;
     pub(crate) const NI_REPLY: u8 = 140;
 }

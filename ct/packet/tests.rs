@@ -566,3 +566,37 @@ fn udplite_coverage_and_checksum() {
     let short = ipv4(ipproto::UDPLITE, A4, B4, &[0; 7]);
     assert_eq!(parse(&short[..], L3::Ipv4, false), Err(Invalid::Truncated));
 }
+
+#[test]
+fn icmpv6_redirects_quote_the_redirected_packet() {
+    let router = pad(&[0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+    let echo = ipv6(ipproto::ICMPV6, A6, B6, &icmp_msg(128, 0, 7, b"ping"));
+    let redirect = |hop: u8, opt: u8, code: u8| {
+        // Target and destination, then the redirected-header option around the packet.
+        let mut body = std::vec![0; 32];
+        body.extend_from_slice(&[opt, (1 + echo.len() / 8) as u8, 0, 0, 0, 0, 0, 0]);
+        body.extend_from_slice(&echo);
+        let mut p = ipv6(ipproto::ICMPV6, router, A6, &icmp_msg(137, code, 0, &body));
+        p[7] = hop;
+        p
+    };
+    assert_eq!(
+        parse(&redirect(255, 4, 0)[..], L3::Ipv6, false),
+        Ok(Parsed::Error {
+            quoted: Tuple::new(L3::Ipv6, ipproto::ICMPV6, A6, B6, 7, 128 << 8),
+            dst: A6
+        })
+    );
+    // Not from a neighbouring router: invalid.
+    assert_eq!(
+        parse(&redirect(64, 4, 0)[..], L3::Ipv6, false),
+        Err(Invalid::Icmp)
+    );
+    // Another option first, or another code: a message quoting nothing.
+    for p in [redirect(255, 1, 0), redirect(255, 4, 1)] {
+        assert!(matches!(parse(&p[..], L3::Ipv6, false), Ok(Parsed::Flow { .. })));
+    }
+    // Cut inside the message: invalid.
+    let p = redirect(255, 4, 0);
+    assert_eq!(parse(&p[..40 + 30], L3::Ipv6, false), Err(Invalid::Icmp));
+}

@@ -122,7 +122,9 @@ check "on ::1" ct_has b 'dport=81 .*src=0000:0000:0000:0000:0000:0000:0000:0001 
 # segment's checksum; the bytes must arrive whole.
 head -c 3000000 /dev/urandom > /tmp/nat.blob
 want=$(sha256sum < /tmp/nat.blob)
+# Both ends of the link: a veth drops what is larger than its peer's MTU.
 ip -n r link set vr2 mtu 1200
+ip -n b link set vb2 mtu 1200
 ip netns exec b socat -u TCP4-LISTEN:8090,reuseaddr,fork SYSTEM:'sha256sum > /tmp/nat.up' &
 wait_listen b tcp 8090
 ip netns exec b socat -u FILE:/tmp/nat.blob TCP4-LISTEN:8091,reuseaddr &
@@ -151,6 +153,8 @@ check_fails "masquerade in a filter chain is refused" ip netns exec r nft add ta
 # Masqueraded connections end with their device's address, and with the device.
 udp_ask a 10.0.2.2 5000 41013 >/dev/null
 check "a masqueraded flow" ct_has r 'sport=41013 dport=5000 '
+# Promoted, so that removing the primary address leaves it.
+ip netns exec r sysctl -qw net.ipv4.conf.vr2.promote_secondaries=1
 ip -n r addr add 10.0.2.9/24 dev vr2
 ip -n r addr del 10.0.2.1/24 dev vr2
 check_fails "goes when its address leaves the device" ct_has r 'sport=41013 dport=5000 '

@@ -213,4 +213,21 @@ mod tests {
         }
         assert!(n >= 12);
     }
+
+    #[test]
+    fn an_echo_reply_rewritten_to_zeros_gets_a_checksum_of_all_ones() {
+        // Destination NAT over a crowded table: the reply's identifier becomes zero, which
+        // leaves the message all zeros but its checksum.
+        let head = [0x42, 0x01, 0x02, 0x02, 0x00, 0x1f, 0x90, 0x1f, 0x90, 0x00];
+        let ip = [
+            0x45, 0x00, 0x00, 0x34, 0x7a, 0x01, 0x00, 0x00, 0x40, 0x01, 0x63, 0x00, 0xc2, 0x02,
+            0x05, 0x00, 0xc6, 0x00, 0x00, 0xff,
+        ];
+        // An echo reply of identifier all ones, sequence zero, checksum all ones.
+        let echo = [0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00];
+        let data = [&head[..], &ip, &echo].concat();
+        let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/nat/zeroed-echo-reply");
+        assert_eq!(fs::read(seed).expect("seed"), data);
+        assert_eq!(super::run(&data), Ok(()));
+    }
 }

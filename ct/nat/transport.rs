@@ -180,8 +180,23 @@ fn icmp<P: PacketMut + ?Sized>(pkt: &mut P, summed: &mut Summed, seg: &Segment<'
     let new = seg.target.src_id();
     let check = read_check(pkt, check_at)?;
     let check = summed.replace2(check, port_word(old), port_word(new), false);
-    write_check(pkt, check_at, check).then_some(())?;
-    write_be16(pkt, id_at, new)
+    write_be16(pkt, id_at, new)?;
+    // A device computing the checksum computes it right.
+    let check = match check {
+        0 if *summed != Summed::Partial => zeros_check(pkt, seg)?,
+        c => c,
+    };
+    write_check(pkt, check_at, check).then_some(())
+}
+
+/// The checksum of an ICMP message that the incremental update gave as zero: all ones if the
+/// rest of the message is all zeros. Such a message sums to zero, so only all ones checks out;
+/// the update, like the kernel's `csum_replace4`, never gives all ones. Otherwise zero stands.
+fn zeros_check<P: PacketMut + ?Sized>(pkt: &P, seg: &Segment<'_>) -> Option<u16> {
+    let rest = seg.at(icmp::ID)?;
+    let sum = pkt.checksum(seg.l4, icmp::CHECKSUM, 0)?;
+    let sum = pkt.checksum(rest, pkt.total_len().checked_sub(rest)?, sum)?;
+    Some(if sum == 0 { 0xffff } else { 0 })
 }
 
 /// ICMPv6: the pseudo-header's address for every message, and the identifier of an echo

@@ -14,7 +14,7 @@ saved=$(cat /proc/sys/net/netfilter/nf_conntrack_max)
 sysctl -qw net.netfilter.nf_conntrack_max=5
 dmesg -c >/dev/null
 
-for port in $(seq 5000 5019); do udp_send a 10.0.1.2 "$port" 40000; done
+udp_burst a 10.0.1.2 5000 5019 40000
 check_eq "a holds as many connections as the limit" 5 "$(ct_count a)"
 check_ge "a counts the dropped packets" 10 "$(stat a drop)"
 check "a logs that the table is full" bash -c "dmesg | grep -q 'table full, dropping packet'"
@@ -29,7 +29,7 @@ check_eq "c dropped nothing" 0 "$(stat c drop)"
 sysctl -qw net.netfilter.nf_conntrack_max=3
 check_eq "c over its new limit keeps what it has" 3 "$(ct_count c)"
 sysctl -qw "net.netfilter.nf_conntrack_max=$saved"
-for port in $(seq 5020 5024); do udp_send a 10.0.1.2 "$port" 40000; done
+udp_burst a 10.0.1.2 5020 5024 40000
 check_eq "with the limit raised, a tracks again" 10 "$(ct_count a)"
 cleanup
 check "unload" unload
@@ -41,7 +41,7 @@ ns_add a b
 link a b 1
 ip netns exec a sysctl -qw net.netfilter.nf_conntrack_udp_timeout=3600
 sysctl -qw net.netfilter.nf_conntrack_max=100
-for port in $(seq 7000 7199); do udp_send a 10.0.1.2 "$port" 40000; done
+udp_burst a 10.0.1.2 7000 7199 40000
 n=$(ct_count a)
 check "a stays within the limit" test "$n" -le 100 -a "$n" -ge 90
 check_ge "a evicted unassured connections to make room" 50 "$(stat a early_drop)"

@@ -145,6 +145,21 @@ udp_server() { # NS PORT [family 4|6]
 udp_send() { # NS DST PORT SPORT [family]
 	echo ping | ip netns exec "$1" socat -T 1 - "UDP${5:-4}-SENDTO:$2:$3,sourceport=$4,reuseaddr" >/dev/null 2>&1
 }
+# udp_burst NS DST FIRST LAST SPORT: one datagram to each port FIRST..LAST of IPv4 DST, from
+# one socket: a connection each, without a process each.
+udp_burst() {
+	ip netns exec "$1" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("", int(sys.argv[4])))
+for port in range(int(sys.argv[2]), int(sys.argv[3]) + 1):
+    try:
+        s.sendto(b"ping", (sys.argv[1], port))
+    except OSError:
+        pass
+' "$2" "$3" "$4" "$5"
+}
 udp_ask() { # NS DST PORT SPORT [family]: prints the answer
 	echo ping | ip netns exec "$1" socat -T 2 - "UDP${5:-4}:$2:$3,sourceport=$4,reuseaddr" 2>/dev/null
 }

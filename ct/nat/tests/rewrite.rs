@@ -382,6 +382,56 @@ fn icmp_echo_identifiers() {
     }
 }
 
+/// An echo reply from the server to `dst` of identifier `id`, sequence number zero and no
+/// data: all zeros but its checksum when `id` is zero, and then it must carry all ones.
+fn empty_echo_reply(dst: [u8; 4], id: u16) -> Vec<u8> {
+    let mut body = id.to_be_bytes().to_vec();
+    body.extend_from_slice(&[0, 0]);
+    ipv4_packet(ipproto::ICMP, SERVER, dst, &icmp_msg(0, 0, &body))
+}
+
+#[test]
+fn an_icmp_message_of_zeros_gets_a_checksum_of_all_ones() {
+    // The answer to a ping of identifier zero, sequence zero and no data whose identifier
+    // source NAT changed, rewritten back: the incremental update, as the kernel's, gives zero.
+    for mut summed in [Summed::None, Summed::Unnecessary] {
+        let mut p = empty_echo_reply(PUBLIC, 0x1234);
+        let target = tuple4(ipproto::ICMP, SERVER, CLIENT, 0, 0);
+        rewrite(&mut p, &mut summed, &target, ManipType::Destination);
+        assert_eq!(p, empty_echo_reply(CLIENT, 0));
+        assert_eq!(&p[22..24], &[0xff, 0xff]);
+        assert!(checksum_ok(&p, L3::Ipv4, 20, ipproto::ICMP));
+    }
+    // The fuzzer's: a checksum of all ones that a message of zeros but its identifier carries.
+    let mut p = empty_echo_reply(PUBLIC, 0xffff);
+    p[22..24].copy_from_slice(&[0xff, 0xff]);
+    assert!(checksum_ok(&p, L3::Ipv4, 20, ipproto::ICMP));
+    let target = tuple4(ipproto::ICMP, SERVER, CLIENT, 0, 0);
+    rewrite(&mut p, &mut Summed::None, &target, ManipType::Destination);
+    assert_eq!(p, empty_echo_reply(CLIENT, 0));
+    // Left to the device, the field is its own.
+    let mut p = empty_echo_reply(PUBLIC, 0x1234);
+    p[22..24].copy_from_slice(&[0, 0]);
+    rewrite(
+        &mut p,
+        &mut Summed::Partial,
+        &target,
+        ManipType::Destination,
+    );
+    assert_eq!(&p[22..24], &[0, 0]);
+}
+
+#[test]
+fn an_icmp_checksum_that_comes_to_zero_stays_zero() {
+    // Identifier all ones, the rest zero: the message sums to all ones, and a checksum of zero
+    // checks out, as from scratch and as the kernel gives it.
+    let mut p = empty_echo_reply(PUBLIC, 0x1234);
+    let target = tuple4(ipproto::ICMP, SERVER, CLIENT, 0xffff, 0);
+    rewrite(&mut p, &mut Summed::None, &target, ManipType::Destination);
+    assert_eq!(p, empty_echo_reply(CLIENT, 0xffff));
+    assert_eq!(&p[22..24], &[0, 0]);
+}
+
 #[test]
 fn icmpv6_other_messages_get_the_pseudo_header_only() {
     // A neighbour solicitation-like message: identifier bytes left alone.

@@ -16,6 +16,7 @@ use super::proto::{ProtoState, TcpWindow};
 use super::state::CtNet;
 use super::status::{bits, CtInfo, Dir};
 use super::sys::bindings;
+use super::sys::netfilter::HookState;
 use super::sys::skb::Skb;
 use super::sys::slab::KmemCache;
 use super::sys::sync::{self, RcuFree, RcuHead, Refcount, SpinLockBh};
@@ -796,6 +797,24 @@ impl Conn {
         if let Some(old) = NonNull::new(old as *mut Conn) {
             // SAFETY: The skb held a reference on its previous connection, now given up.
             drop(unsafe { ARef::from_raw(old) });
+        }
+    }
+}
+
+impl Conn {
+    /// Gives a packet without a connection a template of zone `zone` of its namespace, for the
+    /// connection it opens; `false` without memory.
+    pub(crate) fn attach_template(skb: &mut Skb, state: &HookState, zone: Zone) -> bool {
+        let template = state
+            .net()
+            .state::<CtNet>(state.rcu())
+            .and_then(|ct| Conn::new_template(ct, zone));
+        match template {
+            Some(t) => {
+                Conn::attach(skb, t, CtInfo::New);
+                true
+            }
+            None => false,
         }
     }
 }

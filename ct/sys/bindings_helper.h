@@ -21,6 +21,7 @@
 #include "helpers.h"
 #include "nftables.h"
 #include "nat.h"
+#include "xtables.h"
 #include <uapi/linux/netfilter/nf_nat.h>
 
 const int RCT_NF_ACCEPT = NF_ACCEPT;
@@ -37,3 +38,4 @@ const unsigned int RCT_CHECKSUM_COMPLETE = CHECKSUM_COMPLETE;
 const unsigned int RCT_CHECKSUM_PARTIAL = CHECKSUM_PARTIAL;
 /* Where sk_buff fields inside its anonymous unions are, whatever this kernel names them. */
 const size_t RCT_SKB_NETWORK_HEADER_OFFSET = offsetof(struct sk_buff, network_header);
+const size_t RCT_SKB_MARK_OFFSET = offsetof(struct sk_buff, mark);

@@ -47,7 +47,8 @@ for s in $scenarios; do run nf_conntrack "$s"; done
 # Unloads nf_conntrack and the modules rules pulled in with it; fails while any stays.
 unload_nf() {
 	local m
-	for m in nft_chain_nat nft_masq nft_redir nft_nat nf_nat nft_ct nf_conntrack; do
+	for m in xt_MASQUERADE xt_REDIRECT xt_nat xt_CT xt_conntrack xt_state xt_connmark xt_connlimit \
+		nf_conncount nft_chain_nat nft_masq nft_redir nft_nat nf_nat nft_ct nf_conntrack; do
 		module_loaded "$m" && rmmod "$m" 2>/dev/null
 	done
 	! module_loaded nf_conntrack

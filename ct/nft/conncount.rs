@@ -213,4 +213,4 @@ pub(crate) fn gc(
 
 #[cfg(test)]
 #[path = "conncount/tests.rs"]
-mod tests;
+pub(crate) mod tests;

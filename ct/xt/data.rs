@@ -63,27 +63,28 @@ fn single(p: u16) -> (u16, u16) {
     (p, p)
 }
 
+/// The single ports of revisions 1 and 2, as ranges of one.
+macro_rules! single_ports {
+    ($i:expr) => {
+        [
+            $i.origsrc_port,
+            $i.origdst_port,
+            $i.replsrc_port,
+            $i.repldst_port,
+        ]
+        .map(single)
+    };
+}
+
 /// Revision 1 (`struct xt_conntrack_mtinfo1`): single ports, 8-bit masks.
 pub(crate) fn conntrack_v1(i: &bindings::xt_conntrack_mtinfo1) -> ConntrackRule {
-    let ports = [
-        i.origsrc_port,
-        i.origdst_port,
-        i.replsrc_port,
-        i.repldst_port,
-    ]
-    .map(single);
+    let ports = single_ports!(i);
     conntrack_rule!(i, i.state_mask.into(), i.status_mask.into(), ports)
 }
 
 /// Revision 2 (`struct xt_conntrack_mtinfo2`): single ports.
 pub(crate) fn conntrack_v2(i: &bindings::xt_conntrack_mtinfo2) -> ConntrackRule {
-    let ports = [
-        i.origsrc_port,
-        i.origdst_port,
-        i.replsrc_port,
-        i.repldst_port,
-    ]
-    .map(single);
+    let ports = single_ports!(i);
     conntrack_rule!(i, i.state_mask, i.status_mask, ports)
 }
 

@@ -4,7 +4,7 @@
 //! a list per key, the limit and its inversion, and packets that cannot be counted.
 
 use super::*;
-use crate::ct::nft::conncount::Closed;
+use crate::ct::nft::conncount::tests::Table;
 use crate::ct::tuple::{ipproto, Tuple};
 use crate::ct::zone::Zone;
 use std::vec::Vec;
@@ -49,19 +49,6 @@ impl KeyedLists for Lists {
         };
         self.0.push((key, std::vec![first], pace));
         Ok(())
-    }
-}
-
-/// The table: the source ports of the connections in it, open or closed.
-#[derive(Default)]
-struct Table(Vec<(u16, Closed)>);
-
-impl Lookup for Table {
-    fn find(&mut self, t: &Tuple, _zone: Zone) -> Option<Closed> {
-        self.0
-            .iter()
-            .find(|(p, _)| *p == t.src_id())
-            .map(|&(_, c)| c)
     }
 }
 

@@ -86,18 +86,30 @@ pub(crate) struct Counts {
     buckets: Pin<KBox<BhLock<KVec<Bucket>>>>,
 }
 
+/// Where the addresses lie in the network headers.
+mod field {
+    /// IPv4's source address.
+    pub(super) const IPV4_SRC: usize = 12;
+    /// IPv4's destination address.
+    pub(super) const IPV4_DST: usize = 16;
+    /// IPv6's source address.
+    pub(super) const IPV6_SRC: usize = 8;
+    /// IPv6's destination address.
+    pub(super) const IPV6_DST: usize = 24;
+}
+
 /// The addresses of the packet's network header, source and destination.
 fn addresses(pkt: &MatchPacket<'_>, l3: L3) -> Option<([u8; 16], [u8; 16])> {
     let net = pkt.skb().network(pkt.state().hook(), l3);
     let (mut src, mut dst) = ([0; 16], [0; 16]);
     match l3 {
         L3::Ipv4 => {
-            src[..4].copy_from_slice(&net.read::<4>(12)?);
-            dst[..4].copy_from_slice(&net.read::<4>(16)?);
+            src[..4].copy_from_slice(&net.read::<4>(field::IPV4_SRC)?);
+            dst[..4].copy_from_slice(&net.read::<4>(field::IPV4_DST)?);
         }
         L3::Ipv6 => {
-            src = net.read::<16>(8)?;
-            dst = net.read::<16>(24)?;
+            src = net.read::<16>(field::IPV6_SRC)?;
+            dst = net.read::<16>(field::IPV6_DST)?;
         }
     }
     Some((src, dst))

@@ -30,7 +30,9 @@ module! {
 }
 
 struct RustConntrack {
-    /// The nftables expressions; `None` once unregistered, first.
+    /// The xtables matches and targets; `None` once unregistered, first of all.
+    xt: Option<ct::xt::Extensions>,
+    /// The nftables expressions; `None` once unregistered, next.
     nft: Option<ct::nft::Expressions>,
     /// NAT and its chain types; `None` once unregistered, next.
     nat: Option<ct::nat::netns::NatRegistration>,
@@ -111,12 +113,21 @@ impl kernel::Module for RustConntrack {
                 return Err(fail("the nftables expressions", e, pernet));
             }
         };
+        let xt = match ct::xt::Extensions::register(module) {
+            Ok(xt) => xt,
+            Err(e) => {
+                drop(nft);
+                drop(nat);
+                return Err(fail("the xtables extensions", e, pernet));
+            }
+        };
         pr_info!(
             "tracking connections: {} buckets, at most {} per namespace\n",
             buckets,
             max
         );
         Ok(Self {
+            xt: Some(xt),
             nft: Some(nft),
             nat: Some(nat),
             ctnetlink: Some(ctnetlink),
@@ -130,7 +141,9 @@ impl kernel::Module for RustConntrack {
 
 impl Drop for RustConntrack {
     fn drop(&mut self) {
-        // No rule uses the expressions (nf_tables holds the module while one does)...
+        // No rule uses the extensions or the expressions (x_tables and nf_tables hold the
+        // module while one does)...
+        drop(self.xt.take());
         drop(self.nft.take());
         // ...nor a NAT chain: NAT's hooks go with its namespaces' state...
         drop(self.nat.take());

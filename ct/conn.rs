@@ -18,6 +18,7 @@ use super::proto::{ProtoState, TcpWindow};
 use super::state::CtNet;
 use super::status::{bits, CtInfo, Dir};
 use super::sys::bindings;
+use super::sys::netfilter::HookState;
 use super::sys::skb::Skb;
 use super::sys::slab::KmemCache;
 use super::sys::sync::{self, RcuFree, RcuHead, Refcount, SpinLockBh};
@@ -1067,6 +1068,24 @@ impl Drop for DyingConns {
     fn drop(&mut self) {
         for conn in self.by_ref() {
             drop(conn);
+        }
+    }
+}
+
+impl Conn {
+    /// Gives a packet without a connection a template of zone `zone` of its namespace, for the
+    /// connection it opens; `false` without memory.
+    pub(crate) fn attach_template(skb: &mut Skb, state: &HookState, zone: Zone) -> bool {
+        let template = state
+            .net()
+            .state::<CtNet>(state.rcu())
+            .and_then(|ct| Conn::new_template(ct, zone));
+        match template {
+            Some(t) => {
+                Conn::attach(skb, t, CtInfo::New);
+                true
+            }
+            None => false,
         }
     }
 }

@@ -35,6 +35,12 @@ impl HashKey {
         (h ^ (h >> 32)) as u32
     }
 
+    /// Hashes a key of whole words, such as a masked address and a zone.
+    pub(crate) fn words(&self, words: &[u64]) -> u32 {
+        let h = siphash::<1, 3>(self, words, words.len() * 8);
+        (h ^ (h >> 32)) as u32
+    }
+
     /// A connection's identifier, from its address: a keyed hash, so that it reveals nothing of
     /// kernel memory (`nf_ct_get_id()`).
     pub(crate) fn id(&self, addr: u64) -> u32 {

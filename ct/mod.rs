@@ -18,6 +18,7 @@ pub(crate) mod proto;
 pub(crate) mod status;
 pub(crate) mod timestamp;
 pub(crate) mod tuple;
+pub(crate) mod xt;
 pub(crate) mod zone;
 
 #[cfg(MODULE)]

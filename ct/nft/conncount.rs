@@ -8,7 +8,7 @@ use crate::ct::tuple::Tuple;
 use crate::ct::zone::Zone;
 
 /// How many gone entries one pass removes at most (`CONNCOUNT_GC_MAX_COLLECT`).
-const GC_MAX_COLLECT: usize = 8;
+const GC_MAX_COLLECT: usize = 64;
 
 /// A connection in a list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,7 +146,30 @@ pub(crate) fn add(
         .map_err(|()| NotAdded::NoMemory)
 }
 
-fn entry(pkt: &Packet, now: u32, cpu: u32) -> Entry {
+/// Counts the packet's connection as [`add`] does and returns how many connections the list
+/// holds then, after a pass over it if the connection was counted before (`-EEXIST`), as
+/// `ct count` and `connlimit` read it; `None` without memory.
+pub(crate) fn count(
+    list: &mut impl Entries,
+    pace: &mut Pace,
+    lookup: &mut impl Lookup,
+    pkt: &Packet,
+    now: u32,
+    cpu: u32,
+) -> Option<usize> {
+    match add(list, pace, lookup, pkt, now, cpu) {
+        Ok(()) => {}
+        // Counted while it was set up: the list may have gone stale since.
+        Err(NotAdded::Assured) => {
+            gc(list, pace, lookup, now, cpu);
+        }
+        Err(NotAdded::NoMemory) => return None,
+    }
+    Some(list.len())
+}
+
+/// The entry of the packet's connection, first of a new list.
+pub(crate) fn entry(pkt: &Packet, now: u32, cpu: u32) -> Entry {
     Entry {
         tuple: pkt.tuple,
         zone: pkt.zone,
@@ -190,4 +213,4 @@ pub(crate) fn gc(
 
 #[cfg(test)]
 #[path = "conncount/tests.rs"]
-mod tests;
+pub(crate) mod tests;

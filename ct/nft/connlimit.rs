@@ -3,20 +3,12 @@
 //! The `connlimit` expression: `ct count [over] N`, the number of connections a rule, or each
 //! element of a set, has seen and that are still open.
 
-use super::conncount::{self, Closed, Entries, Entry, Lookup, NotAdded, Pace, Packet};
-use crate::ct::conn::Conn;
-use crate::ct::packet::{parse, Parsed};
-use crate::ct::proto::TcpState;
-use crate::ct::state::{hash, CtNet};
-use crate::ct::status::{bits, Dir};
+use super::counting::{packet_of, List, Table};
+use crate::ct::state::CtNet;
 use crate::ct::sys::bindings;
 use crate::ct::sys::net::Net;
 use crate::ct::sys::nftables::{self, Attrs, Ctx, Dump, Expr, PktInfo, Regs, StatefulExpr, BREAK};
-use crate::ct::sys::percpu::this_cpu;
-use crate::ct::sys::sync::{BhLock, Rcu, RcuGuard};
-use crate::ct::sys::time;
-use crate::ct::tuple::Tuple;
-use crate::ct::zone::Zone;
+use crate::ct::sys::sync::{BhLock, RcuGuard};
 use kernel::c_str;
 use kernel::prelude::*;
 
@@ -29,60 +21,6 @@ mod attr {
 /// `ct count over N`: the rule matches above the limit, not up to it (`NFT_CONNLIMIT_F_INV`).
 const INVERT: u32 = 1;
 
-/// The connections counted, and the pace of their pruning.
-struct List {
-    entries: Counted,
-    pace: Pace,
-}
-
-/// The entries of a list: the first `len` of `slots`; slots past them are reused.
-struct Counted {
-    slots: KVec<Entry>,
-    len: usize,
-}
-
-impl Entries for Counted {
-    fn len(&self) -> usize {
-        self.len
-    }
-
-    fn get(&self, i: usize) -> Option<&Entry> {
-        self.slots.as_slice()[..self.len].get(i)
-    }
-
-    fn swap_remove(&mut self, i: usize) {
-        if i < self.len {
-            self.len -= 1;
-            self.slots.as_mut_slice().swap(i, self.len);
-        }
-    }
-
-    fn push(&mut self, e: Entry) -> Result<(), ()> {
-        match self.slots.as_mut_slice().get_mut(self.len) {
-            Some(slot) => *slot = e,
-            None => self.slots.push(e, GFP_ATOMIC).map_err(|_| ())?,
-        }
-        self.len += 1;
-        Ok(())
-    }
-}
-
-/// The table of a namespace, as lists look their connections up in it.
-struct Table<'a> {
-    ct: &'a CtNet,
-    rcu: &'a Rcu,
-    now: u32,
-}
-
-impl Lookup for Table<'_> {
-    fn find(&mut self, tuple: &Tuple, zone: Zone) -> Option<Closed> {
-        let h = hash(tuple, zone.id_of(Dir::Original));
-        let (conn, _) = self.ct.table.find(tuple, zone, h, self.now, self.rcu)?;
-        let state = conn.with_proto(|s, _| s.tcp);
-        Some(matches!(state, TcpState::TimeWait | TcpState::Close))
-    }
-}
-
 /// A `ct count` expression of a rule or a set element.
 pub(crate) struct Connlimit {
     limit: u32,
@@ -93,19 +31,9 @@ pub(crate) struct Connlimit {
 impl Connlimit {
     /// A list for `limit`, allocated with `flags`.
     fn with_limit(limit: u32, invert: bool, flags: kernel::alloc::Flags) -> Result<Self> {
-        let list = List {
-            entries: Counted {
-                slots: KVec::new(),
-                len: 0,
-            },
-            pace: Pace {
-                last_gc: time::now(),
-                last_gc_count: 0,
-            },
-        };
         let list = KBox::pin_init(
             BhLock::new(
-                list,
+                List::new(),
                 c_str!("rust_conntrack connlimit"),
                 kernel::static_lock_class!(),
             ),
@@ -116,38 +44,6 @@ impl Connlimit {
             invert,
             list,
         })
-    }
-}
-
-/// The connection of the packet at `pkt`, as counting sees it; `None` for a packet without
-/// one that cannot be read either.
-fn packet_of(pkt: &mut PktInfo) -> Option<Packet> {
-    let skb = pkt.skb();
-    match Conn::of_skb(skb) {
-        Some((conn, _)) if !conn.is_template() => {
-            let status = conn.status();
-            Some(Packet {
-                tuple: conn.tuple(Dir::Original),
-                zone: conn.zone(),
-                confirmed: status & bits::CONFIRMED != 0,
-                assured: status & bits::ASSURED != 0,
-            })
-        }
-        found => {
-            let zone = found.map_or(Zone::DEFAULT, |(t, _)| t.zone());
-            let state = pkt.state();
-            let (hook, l3) = (state.hook(), state.l3());
-            let Ok(Parsed::Flow { tuple, .. }) = parse(&pkt.skb().network(hook, l3), l3, false)
-            else {
-                return None;
-            };
-            Some(Packet {
-                tuple,
-                zone,
-                confirmed: false,
-                assured: false,
-            })
-        }
     }
 }
 
@@ -167,27 +63,17 @@ impl Expr for Connlimit {
 
     fn eval(&self, regs: &mut Regs, pkt: &mut PktInfo) {
         let drop = bindings::NF_DROP as u32;
-        let Some(packet) = packet_of(pkt) else {
+        let (skb, state) = pkt.skb_state();
+        let Some(packet) = packet_of(skb, state) else {
             return regs.set_verdict(drop);
         };
-        let rcu = pkt.state().rcu();
-        let Some(ct) = pkt.state().net().state::<CtNet>(rcu) else {
+        let rcu = state.rcu();
+        let Some(ct) = state.net().state::<CtNet>(rcu) else {
             return regs.set_verdict(drop);
         };
-        let now = time::now();
-        let mut table = Table { ct, rcu, now };
-        let count = {
-            let mut list = self.list.lock();
-            let List { entries, pace } = &mut *list;
-            match conncount::add(entries, pace, &mut table, &packet, now, this_cpu()) {
-                Ok(()) => {}
-                // Counted while it was set up: the list may have gone stale since.
-                Err(NotAdded::Assured) => {
-                    conncount::gc(entries, pace, &mut table, now, this_cpu());
-                }
-                Err(NotAdded::NoMemory) => return regs.set_verdict(drop),
-            }
-            entries.len()
+        let mut table = Table::new(ct, rcu);
+        let Some(count) = self.list.lock().count(&mut table, &packet) else {
+            return regs.set_verdict(drop);
         };
         if (count > self.limit as usize) ^ self.invert {
             regs.set_verdict(BREAK);
@@ -214,10 +100,7 @@ impl StatefulExpr for Connlimit {
         let Some(ct) = net.state::<CtNet>(&rcu) else {
             return true;
         };
-        let now = time::now();
-        let mut table = Table { ct, rcu: &rcu, now };
-        let mut list = self.list.lock();
-        let List { entries, pace } = &mut *list;
-        conncount::gc(entries, pace, &mut table, now, this_cpu())
+        let mut table = Table::new(ct, &rcu);
+        self.list.lock().gc(&mut table)
     }
 }

@@ -197,16 +197,9 @@ impl CtExpr {
             Some(Dir::Original) => Zone::ORIGINAL,
             Some(Dir::Reply) => Zone::REPLY,
         };
-        let template = {
-            let rcu = RcuGuard::new();
-            pkt.state()
-                .net()
-                .state::<CtNet>(&rcu)
-                .and_then(|ct| Conn::new_template(ct, Zone { id, dirs }))
-        };
-        match template {
-            Some(t) => Conn::attach(pkt.skb(), t, CtInfo::New),
-            None => regs.set_verdict(bindings::NF_DROP as u32),
+        let (skb, state) = pkt.skb_state();
+        if !Conn::attach_template(skb, state, Zone { id, dirs }) {
+            regs.set_verdict(bindings::NF_DROP as u32);
         }
     }
 }

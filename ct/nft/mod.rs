@@ -15,6 +15,8 @@ pub(crate) mod nat_stmt;
 #[cfg(MODULE)]
 pub(crate) mod connlimit;
 #[cfg(MODULE)]
+pub(crate) mod counting;
+#[cfg(MODULE)]
 pub(crate) mod expr_ct;
 #[cfg(MODULE)]
 pub(crate) mod nat;

@@ -66,7 +66,7 @@ fn words(regs: &mut Regs) -> Words {
 }
 
 /// The connection a NAT chain sees the packet of, bound to `range` for end `manip`.
-fn bind(skb: &Skb, range: &NatRange, manip: ManipType) -> Verdict {
+pub(crate) fn bind(skb: &Skb, range: &NatRange, manip: ManipType) -> Verdict {
     match Conn::of_skb(skb) {
         Some((conn, _)) => setup(conn, range, manip),
         // NAT chains run from NAT's hook, for packets with a connection only.
@@ -253,7 +253,7 @@ pub(crate) struct MasqExpr(PortStmt);
 
 /// Binds the packet's connection to the source address of its output device
 /// (`nf_nat_masquerade_ipv4()`, `nf_nat_masquerade_ipv6()`).
-fn masquerade(
+pub(crate) fn masquerade(
     skb: &mut Skb,
     state: &HookState,
     flags: u32,
@@ -305,6 +305,29 @@ impl Expr for MasqExpr {
 /// came in by, or loopback for packets it sends itself.
 pub(crate) struct RedirExpr(PortStmt);
 
+/// Binds the packet's connection to this host: to loopback for a packet it sends itself, else
+/// to the first address of the device it came in by (`nf_nat_redirect_ipv4()`,
+/// `nf_nat_redirect_ipv6()`).
+pub(crate) fn redirect(
+    skb: &mut Skb,
+    state: &HookState,
+    flags: u32,
+    ports: Option<core::ops::RangeInclusive<u16>>,
+) -> Verdict {
+    let target = match state.hook() {
+        Hook::LocalOut => Some(NatRange::redirect_local_address(state.l3())),
+        _ => route::redirect_target(state, skb),
+    };
+    match target {
+        Some(addr) => bind(
+            skb,
+            &NatRange::redirect(addr, flags, ports),
+            ManipType::Destination,
+        ),
+        None => Verdict::Drop,
+    }
+}
+
 impl Expr for RedirExpr {
     fn init(ctx: &Ctx, attrs: &Attrs<'_>) -> Result<Self> {
         let mut stmt = PortStmt::init(ctx, attrs, REDIR_ATTRS)?;
@@ -319,19 +342,7 @@ impl Expr for RedirExpr {
     fn eval(&self, regs: &mut Regs, pkt: &mut PktInfo) {
         let ports = self.0.ports(regs);
         let (skb, state) = pkt.skb_state();
-        let target = match state.hook() {
-            Hook::LocalOut => Some(NatRange::redirect_local_address(state.l3())),
-            _ => route::redirect_target(state, skb),
-        };
-        let verdict = match target {
-            Some(addr) => bind(
-                skb,
-                &NatRange::redirect(addr, self.0.flags, ports),
-                ManipType::Destination,
-            ),
-            None => Verdict::Drop,
-        };
-        regs.set_verdict(verdict.raw());
+        regs.set_verdict(redirect(skb, state, self.0.flags, ports).raw());
     }
 
     fn dump(&self, out: &mut Dump) -> Result {

@@ -594,7 +594,10 @@ fn icmpv6_redirects_quote_the_redirected_packet() {
     );
     // Another option first, or another code: a message quoting nothing.
     for p in [redirect(255, 1, 0), redirect(255, 4, 1)] {
-        assert!(matches!(parse(&p[..], L3::Ipv6, false), Ok(Parsed::Flow { .. })));
+        assert!(matches!(
+            parse(&p[..], L3::Ipv6, false),
+            Ok(Parsed::Flow { .. })
+        ));
     }
     // Cut inside the message: invalid.
     let p = redirect(255, 4, 0);

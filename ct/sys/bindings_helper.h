@@ -22,6 +22,7 @@
 #include "helpers.h"
 #include "nftables.h"
 #include "nat.h"
+#include "xtables.h"
 #include <uapi/linux/netfilter/nf_nat.h>
 
 const int RCT_NF_ACCEPT = NF_ACCEPT;
@@ -39,3 +40,4 @@ const unsigned int RCT_CHECKSUM_PARTIAL = CHECKSUM_PARTIAL;
 const int RCT_NLMSG_GOODSIZE = NLMSG_GOODSIZE;
 /* Where sk_buff fields inside its anonymous unions are, whatever this kernel names them. */
 const size_t RCT_SKB_NETWORK_HEADER_OFFSET = offsetof(struct sk_buff, network_header);
+const size_t RCT_SKB_MARK_OFFSET = offsetof(struct sk_buff, mark);

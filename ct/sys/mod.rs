@@ -29,3 +29,4 @@ pub(crate) mod sync;
 pub(crate) mod sysctl;
 pub(crate) mod time;
 pub(crate) mod work;
+pub(crate) mod xtables;

@@ -88,6 +88,28 @@ impl Skb {
         usize::from(unsafe { field.read() })
     }
 
+    /// Where the packet's mark is (`skb->mark`).
+    fn mark_field(&self) -> *mut u32 {
+        // CAST: `mark` is a `u32` at that offset of the skb.
+        self.as_ptr()
+            .cast::<u8>()
+            .wrapping_add(bindings::SKB_MARK_OFFSET)
+            .cast::<u32>()
+    }
+
+    /// The packet's mark.
+    pub(crate) fn mark(&self) -> u32 {
+        // SAFETY: The field is inside the valid skb, aligned, and not written while the caller
+        // borrows the skb.
+        unsafe { self.mark_field().read() }
+    }
+
+    /// Sets the packet's mark.
+    pub(crate) fn set_mark(&mut self, mark: u32) {
+        // SAFETY: As above; the caller owns the skb.
+        unsafe { self.mark_field().write(mark) }
+    }
+
     /// The namespace of the device the packet is on, if it is on one.
     pub(crate) fn dev_net(&self) -> Option<&Net> {
         // SAFETY: The skb is valid.

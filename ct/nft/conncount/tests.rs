@@ -24,7 +24,8 @@ impl Entries for Vec<Entry> {
 }
 
 /// A table of connections by source port: open, or closed.
-struct Table(Vec<(u16, bool)>);
+#[derive(Default)]
+pub(crate) struct Table(pub(crate) Vec<(u16, Closed)>);
 
 impl Lookup for Table {
     fn find(&mut self, t: &Tuple, _zone: Zone) -> Option<Closed> {

@@ -91,6 +91,14 @@ for n in client router server; do
 	ct_list "$n"
 done
 
+step "the router's table as the conntrack tool lists it (ctnetlink): conntrack -L"
+ip netns exec router conntrack -L 2>&1
+
+step "an iptables rule on the router (iptables-nft): -m conntrack --ctstate DNAT"
+ip netns exec router iptables -A FORWARD -m conntrack --ctstate DNAT -j ACCEPT &&
+	ip netns exec router iptables -S FORWARD
+ip netns exec router iptables -F FORWARD
+
 step "statistics of the router: /proc/net/stat/nf_conntrack"
 ip netns exec router cat /proc/net/stat/nf_conntrack
 

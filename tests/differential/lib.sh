@@ -28,6 +28,9 @@ topology() { # TRACKER
 			}
 			NFT
 		fi
-		ip netns exec "$n" sysctl -qw net.netfilter.nf_conntrack_acct=1
+		# Unanswered and ICMP entries outlive the listing, however slowly the guest runs.
+		ip netns exec "$n" sysctl -qw net.netfilter.nf_conntrack_acct=1 \
+			net.netfilter.nf_conntrack_udp_timeout=300 net.netfilter.nf_conntrack_icmp_timeout=300 \
+			net.netfilter.nf_conntrack_icmpv6_timeout=300
 	done
 }

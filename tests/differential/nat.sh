@@ -53,7 +53,7 @@ udp_ask a 10.0.1.2 5353 43003 >/dev/null
 udp_ask a 10.0.2.2 6000 43004 >/dev/null
 tcp_ask a 10.0.1.2 2222 43005 >/dev/null
 udp_send a 10.0.2.2 5999 43006
-ip netns exec a ping -q -c 2 -i 0.2 10.0.2.2 >/dev/null
-ip netns exec a ping -6 -q -c 2 -i 0.2 fd00:2::2 >/dev/null
+ip netns exec a ping -q -c 2 -i 0.2 -e 111 10.0.2.2 >/dev/null
+ip netns exec a ping -6 -q -c 2 -i 0.2 -e 112 fd00:2::2 >/dev/null
 tcp_ask b 10.0.2.2 81 43007 >/dev/null
 sleep 1

@@ -50,8 +50,8 @@ wait_listen b tcp 8000
 tcp_ask a 10.0.2.2 80 42000 >/dev/null
 tcp_ask a '[fd00:2::2]' 80 42001 6 >/dev/null
 tcp_ask a 10.0.2.2 81 42002 >/dev/null
-ip netns exec a ping -q -c 2 -i 0.2 10.0.2.2 >/dev/null
-ip netns exec a ping -6 -q -c 2 -i 0.2 fd00:2::2 >/dev/null
+ip netns exec a ping -q -c 2 -i 0.2 -e 121 10.0.2.2 >/dev/null
+ip netns exec a ping -6 -q -c 2 -i 0.2 -e 122 fd00:2::2 >/dev/null
 udp_send a 10.0.2.2 5555 42003
 udp_ask a 10.0.2.2 5556 42004 >/dev/null
 udp_send a 10.0.2.2 5557 42005

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # A rule of every `ct` key, loaded and listed: nft prints back what the kernel dumps.
+# rules only: no traffic, no connections.
 for n in a r b; do
 	ip netns exec "$n" nft -f - <<'NFT'
 table inet keys {

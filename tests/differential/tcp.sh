@@ -11,10 +11,10 @@ for i in 1 2; do
 	echo hi | ip netns exec a socat - TCP4:10.0.2.2:80,sourceport=41005,reuseaddr,linger=0 >/dev/null
 done
 
-ip netns exec b socat TCP4-LISTEN:82,reuseaddr SYSTEM:'echo hello; sleep 20' &
-ip netns exec b socat -t 20 TCP4-LISTEN:83,reuseaddr SYSTEM:'sleep 20' &
+ip netns exec b socat TCP4-LISTEN:82,reuseaddr SYSTEM:'echo hello; sleep 60' &
+ip netns exec b socat -t 60 TCP4-LISTEN:83,reuseaddr SYSTEM:'sleep 60' &
 wait_listen b tcp 82
 wait_listen b tcp 83
-sleep 20 | ip netns exec a socat - TCP4:10.0.2.2:82,sourceport=41003 >/dev/null &
-echo hi | ip netns exec a socat -t 20 - TCP4:10.0.2.2:83,sourceport=41004 >/dev/null &
+sleep 60 | ip netns exec a socat - TCP4:10.0.2.2:82,sourceport=41003 >/dev/null &
+echo hi | ip netns exec a socat -t 60 - TCP4:10.0.2.2:83,sourceport=41004 >/dev/null &
 sleep 1

@@ -104,4 +104,4 @@ ip netns exec router cat /proc/net/stat/nf_conntrack
 
 step "unloading rust_conntrack"
 cleanup
-unload && echo "unloaded"
+wait_for 30 unload && echo "unloaded"

@@ -57,6 +57,8 @@ for p in conntrack_dump_flush nf_queue; do
 	gcc "${cflags[@]}" $(pkg-config --cflags libmnl) -o "$nf/$p" "$nf/$p.c" $(pkg-config --libs libmnl)
 done
 gcc "${cflags[@]}" -o "$stage/net/ip_defrag" "$ksrc/net/ip_defrag.c"
+# The guest's tools for them, first in their PATH: timeout(1) with durations for emulation.
+cp "$RCT_ROOT"/tests/upstream/bin/* "$stage/bin/"
 
 # packetdrill is not packaged: built from its source when the source is here.
 pd_src=${PACKETDRILL_SRC:-$RCT_ROOT/../shared/vendor/packetdrill}
@@ -69,7 +71,7 @@ if [ -d "$pd_src/gtests/net/packetdrill" ]; then
 		(cd "$pd" && ./configure >/dev/null && make -s packetdrill >/dev/null 2>&1)
 		cat "$pd_src/VERSION" > "$pd/.version" 2>/dev/null || true
 	fi
-	cp "$pd/packetdrill" "$stage/bin/"
+	cp "$pd/packetdrill" "$stage/bin/packetdrill.bin"
 	pd_note="packetdrill: built from $pd_src"
 fi
 log "$pd_note"

@@ -14,6 +14,8 @@
 # and for a failure the lines that show it, each as "KSELFTEST-DETAIL <line>", then the whole
 # output.
 set -u
+# bin/ holds the C helpers, packetdrill and a timeout(1) whose durations are scaled for
+# emulation (its header says why); the runner's own limit uses the real one.
 export PATH="$RCT_KSFT/bin:$PATH"
 # A debug kernel under TCG is what kselftest calls a slow machine: the tests that know it send
 # fewer packets and make fewer zones and clients, under both trackers alike.
@@ -81,7 +83,7 @@ run_one() { # TRACKER TEST
 	local cmd="exec bash ./$t"
 	[[ $t == *.sh ]] || cmd="exec unshare -n ./$t"
 	start=$SECONDS
-	(cd "$dir" && timeout -k 10 "$LIMIT" unshare -m --propagation private bash -c \
+	(cd "$dir" && /usr/bin/timeout -k 10 "$LIMIT" unshare -m --propagation private bash -c \
 		"mount --bind $taint_view /proc/sys/kernel/tainted && $cmd" > "$out" 2>&1 < /dev/null)
 	rc=$?
 	local took=$((SECONDS - start))

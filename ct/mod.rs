@@ -9,6 +9,7 @@
 
 pub(crate) mod format;
 pub(crate) mod hash;
+pub(crate) mod limits;
 pub(crate) mod nat;
 pub(crate) mod netlink;
 pub(crate) mod nft;

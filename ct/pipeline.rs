@@ -170,6 +170,11 @@ fn track_flow(
     });
     match decision {
         Decision::Accept { timeout, assure } => {
+            let timeout = if assure || status & bits::ASSURED != 0 {
+                timeout
+            } else {
+                ct.unassured_timeout(timeout)
+            };
             conn.set_timeout(now.wrapping_add(timeout));
             conn.account(dir, skb.len());
             if assure {
@@ -262,7 +267,11 @@ fn track_new(
             zone,
             proto: state,
             window,
-            timeout,
+            timeout: if assure {
+                timeout
+            } else {
+                ct.unassured_timeout(timeout)
+            },
             status: if assure { bits::ASSURED } else { 0 },
             acct: ct.acct.load(Relaxed) != 0,
         },

@@ -8,6 +8,7 @@
 use super::events::NetEvents;
 use super::format::Stats;
 use super::hash::HashKey;
+use super::limits::{self, Adaptive};
 use super::pacer::GcPacer;
 use super::proto::Timeouts;
 use super::sys::bindings;
@@ -95,8 +96,12 @@ pub(crate) struct CtNet {
     /// Templates allocated and not yet freed; they are not connections, and not in `count`.
     pub(crate) templates: AtomicI32,
     /// The namespace's own limit on connections, below the shared `nf_conntrack_max`; zero for
-    /// none.
+    /// none ([`limits`]).
+    ///
+    /// [`limits`]: super::limits
     pub(crate) limit: AtomicI32,
+    /// Adaptive timeouts' start and end, in percent of the limit; start 0 for off.
+    pub(crate) adaptive: [AtomicU8; 2],
     /// Per-CPU statistics.
     pub(crate) stats: PerCpu<Stats>,
     /// Per-CPU packets seen at each hook.
@@ -142,6 +147,7 @@ impl CtNet {
             count: AtomicI32::new(0),
             templates: AtomicI32::new(0),
             limit: AtomicI32::new(0),
+            adaptive: [AtomicU8::new(0), AtomicU8::new(0)],
             stats,
             hooks_seen,
             timeouts: Timeouts::new(),
@@ -162,14 +168,24 @@ impl CtNet {
 
     /// The most connections the namespace may hold; zero for no limit.
     pub(crate) fn max(&self) -> i32 {
-        let (shared, own) = (
+        limits::effective_max(
             MAX.load(Ordering::Relaxed),
             self.limit.load(Ordering::Relaxed),
-        );
-        match (shared, own) {
-            (0, own) => own,
-            (shared, 0) => shared,
-            (shared, own) => shared.min(own),
+        )
+    }
+
+    /// The timeout, in jiffies, of a connection not assured yet that was given `timeout`:
+    /// shorter when the namespace nears its limit and adaptive timeouts are on.
+    #[inline]
+    pub(crate) fn unassured_timeout(&self, timeout: u32) -> u32 {
+        let start = self.adaptive[0].load(Ordering::Relaxed);
+        if start == 0 {
+            return timeout;
         }
+        let adaptive = Adaptive {
+            start: u32::from(start),
+            end: u32::from(self.adaptive[1].load(Ordering::Relaxed)),
+        };
+        adaptive.scale(timeout, self.count.load(Ordering::Relaxed), self.max())
     }
 }

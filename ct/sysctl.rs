@@ -4,9 +4,14 @@
 //!
 //! Timeouts are in seconds. Unlike nf_conntrack, a timeout write that is negative or too large
 //! for the jiffies clock is refused (`EINVAL`), as are other writes out of range or not numbers;
-//! a refused write changes nothing. `nf_conntrack_max` is shared by all namespaces and each
-//! namespace may hold that many connections; as in nf_conntrack, only the initial namespace
-//! may change it. The table size is fixed at load time (the `hashsize` parameter).
+//! a refused write changes nothing. `nf_conntrack_max` of the initial namespace is shared by all
+//! namespaces and each may hold that many connections, as in nf_conntrack; beyond it, a child
+//! namespace's `nf_conntrack_max` sets a lower limit of its own ([`limits`]). Two sysctls
+//! nf_conntrack lacks turn on adaptive timeouts: `nf_conntrack_adaptive_start` and
+//! `nf_conntrack_adaptive_end`, in percent of the limit. The table size is fixed at load time
+//! (the `hashsize` parameter).
+//!
+//! [`limits`]: super::limits
 
 use super::state::{CtNet, BUCKETS, MAX};
 use super::sys::net::Net;
@@ -36,17 +41,16 @@ fn timeout<'a>(name: &'static CStr, v: &'a AtomicI32) -> Entry<'a> {
     int(name, v, 0, TIMEOUT_MAX, true)
 }
 
-/// The sysctls of `ct`, in nf_conntrack's order.
-pub(crate) fn entries<'a>(ct: &'a CtNet, net: &Net) -> [Entry<'a>; 27] {
+/// The sysctls of `ct`, in nf_conntrack's order, then those it lacks.
+pub(crate) fn entries<'a>(ct: &'a CtNet, net: &Net) -> [Entry<'a>; 29] {
     let t = &ct.timeouts;
+    let max = c_str!("nf_conntrack_max");
     [
-        int(
-            c_str!("nf_conntrack_max"),
-            &MAX,
-            0,
-            c_int::MAX,
-            net.is_init(),
-        ),
+        if net.is_init() {
+            int(max, &MAX, 0, c_int::MAX, true)
+        } else {
+            Entry::own_limit(max, &ct.limit, &MAX)
+        },
         int(
             c_str!("nf_conntrack_count"),
             &ct.count,
@@ -103,5 +107,12 @@ pub(crate) fn entries<'a>(ct: &'a CtNet, net: &Net) -> [Entry<'a>; 27] {
         timeout(c_str!("nf_conntrack_udp_timeout_stream"), &t.udp_stream),
         timeout(c_str!("nf_conntrack_icmp_timeout"), &t.icmp),
         timeout(c_str!("nf_conntrack_icmpv6_timeout"), &t.icmpv6),
+        Entry::u8(
+            c_str!("nf_conntrack_adaptive_start"),
+            &ct.adaptive[0],
+            0,
+            100,
+        ),
+        byte(c_str!("nf_conntrack_adaptive_end"), &ct.adaptive[1]),
     ]
 }

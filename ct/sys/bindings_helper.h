@@ -3,6 +3,7 @@
  * What rust_conntrack's own bindings cover, on top of the kernel crate's: bindgen reads this
  * file. Types the kernel crate already has are taken from it.
  */
+#include <linux/capability.h>
 #include <linux/module.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter.h>
@@ -32,6 +33,7 @@ const int RCT_NOTIFY_BUSY = NOTIFY_STOP_MASK | (NOTIFY_OK + EBUSY);
 const unsigned long RCT_HZ = HZ;
 const gfp_t RCT_GFP_ATOMIC = GFP_ATOMIC;
 const gfp_t RCT_GFP_KERNEL = GFP_KERNEL;
+const int RCT_CAP_NET_ADMIN = CAP_NET_ADMIN;
 const u8 RCT_NF_CT_DEFAULT_ZONE_DIR = NF_CT_DEFAULT_ZONE_DIR;
 const unsigned int RCT_CHECKSUM_NONE = CHECKSUM_NONE;
 const unsigned int RCT_CHECKSUM_UNNECESSARY = CHECKSUM_UNNECESSARY;

@@ -6,10 +6,11 @@
 
 use super::bindings;
 use super::net::Net;
+use crate::ct::limits;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
-use core::sync::atomic::{AtomicI32, AtomicU8};
-use kernel::error::code::ENOMEM;
+use core::sync::atomic::{AtomicI32, AtomicU8, Ordering::Relaxed};
+use kernel::error::code::{EINVAL, ENOMEM};
 use kernel::ffi::{c_int, c_uint, c_void};
 use kernel::prelude::*;
 use kernel::str::CStr;
@@ -30,6 +31,12 @@ pub(crate) enum Kind {
         min: u8,
         /// Largest value accepted.
         max: u8,
+    },
+    /// A namespace's own limit below the host's `host` ([`limits`]): reads the limit the
+    /// namespace works with; a write [`limits::may_set_own`] refuses fails with `EINVAL`.
+    OwnLimit {
+        /// The host's limit.
+        host: *mut c_void,
     },
 }
 
@@ -62,6 +69,23 @@ impl<'a> Entry<'a> {
             data: value.as_ptr().cast(),
             kind: Kind::Int { min, max },
             writable,
+            _value: PhantomData,
+        }
+    }
+
+    /// A namespace's own limit `own`, below the host's `host` ([`Kind::OwnLimit`]).
+    pub(crate) fn own_limit(
+        name: &'static CStr,
+        own: &'a AtomicI32,
+        host: &'static AtomicI32,
+    ) -> Self {
+        Self {
+            name,
+            data: own.as_ptr().cast(),
+            kind: Kind::OwnLimit {
+                host: host.as_ptr().cast(),
+            },
+            writable: true,
             _value: PhantomData,
         }
     }
@@ -110,6 +134,7 @@ impl SysctlTable {
             let l = match e.kind {
                 Kind::Int { min, max } => [min as c_uint, max as c_uint],
                 Kind::U8 { min, max } => [c_uint::from(min), c_uint::from(max)],
+                Kind::OwnLimit { .. } => [0, 0],
             };
             limits.push(l, GFP_KERNEL)?;
         }
@@ -121,6 +146,14 @@ impl SysctlTable {
                     Some(bindings::proc_dointvec_minmax),
                 ),
                 Kind::U8 { .. } => (1, Some(bindings::proc_dou8vec_minmax)),
+                Kind::OwnLimit { .. } => (core::mem::size_of::<c_int>(), Some(own_limit_handler)),
+            };
+            let (extra1, extra2) = match e.kind {
+                Kind::OwnLimit { host } => (host, core::ptr::null_mut()),
+                _ => (
+                    (&mut l[0] as *mut c_uint).cast(),
+                    (&mut l[1] as *mut c_uint).cast(),
+                ),
             };
             table.push(
                 bindings::ctl_table {
@@ -129,8 +162,8 @@ impl SysctlTable {
                     maxlen: maxlen as c_int,
                     mode: if e.writable { 0o644 } else { 0o444 },
                     proc_handler: handler,
-                    extra1: (&mut l[0] as *mut c_uint).cast(),
-                    extra2: (&mut l[1] as *mut c_uint).cast(),
+                    extra1,
+                    extra2,
                     ..Default::default()
                 },
                 GFP_KERNEL,
@@ -154,6 +187,54 @@ impl SysctlTable {
             _limits: limits,
         })
     }
+}
+
+/// The handler of a [`Kind::OwnLimit`] entry: `data` is the namespace's own limit and `extra1`
+/// the host's, both `int`s read and written with single atomic accesses.
+///
+/// # Safety
+///
+/// Called by the sysctl core for an entry [`SysctlTable::new`] made from an
+/// [`Entry::own_limit`], with the core's valid buffer, length and position.
+unsafe extern "C" fn own_limit_handler(
+    table: *const bindings::ctl_table,
+    write: c_int,
+    buffer: *mut c_void,
+    lenp: *mut usize,
+    ppos: *mut bindings::loff_t,
+) -> c_int {
+    // SAFETY: The core passes the registered entry, valid during the call.
+    let entry = unsafe { &*table };
+    // SAFETY: An `OwnLimit` entry's `data` and `extra1` point to `AtomicI32`s that outlive the
+    // registration (the safety requirements of `SysctlTable::new`).
+    let (own, host) = unsafe {
+        (
+            AtomicI32::from_ptr(entry.data.cast()),
+            AtomicI32::from_ptr(entry.extra1.cast()),
+        )
+    };
+    let (host, current) = (host.load(Relaxed), own.load(Relaxed));
+    let mut value: c_int = limits::effective_max(host, current);
+    let copy = bindings::ctl_table {
+        data: (&mut value as *mut c_int).cast(),
+        maxlen: core::mem::size_of::<c_int>() as c_int,
+        extra1: core::ptr::null_mut(),
+        extra2: core::ptr::null_mut(),
+        ..*entry
+    };
+    // SAFETY: `copy` describes the local `int`, live across the call; the other arguments are
+    // the core's, valid by the safety requirements.
+    let ret = unsafe { bindings::proc_dointvec(&copy, write, buffer, lenp, ppos) };
+    if ret != 0 || write == 0 {
+        return ret;
+    }
+    // SAFETY: `capable()` may be called from any process context.
+    let privileged = unsafe { bindings::capable(bindings::CAP_NET_ADMIN) };
+    if !limits::may_set_own(host, current, value, privileged) {
+        return EINVAL.to_errno();
+    }
+    own.store(value, Relaxed);
+    0
 }
 
 impl Drop for SysctlTable {

@@ -5,6 +5,7 @@
 
 use super::conn::{Conn, Counted, NewConn};
 use super::events::{self, ipct};
+use super::nat::bits as nat_bits;
 use super::packet::{is_ipv4_fragment, parse, Invalid, Parsed, Segment};
 use super::proto::{self, Decision, Note, ProtoState, Seen, TcpWindow};
 use super::state::{hash, CtNet};
@@ -31,6 +32,16 @@ pub(crate) fn setup(hooks_only: bool) {
 /// first: for protocols without state of their own, as nf_conntrack.
 fn allows_clash(proto: u8) -> bool {
     !matches!(proto, ipproto::TCP | ipproto::ICMP | ipproto::ICMPV6)
+}
+
+/// Whether the packet of `loser`, which lost the race to confirm, may join `winner`
+/// (`__nf_ct_resolve_clash()`): the winner is not translated, or both are the same flow. A
+/// translated winner of another flow means the loser's translation clashes: its packet is
+/// dropped.
+fn may_join(winner: &Conn, loser: &Conn) -> bool {
+    winner.status() & nat_bits::NAT_DONE_MASK == 0
+        || (winner.tuple(Dir::Original) == loser.tuple(Dir::Original)
+            && winner.tuple(Dir::Reply) == loser.tuple(Dir::Reply))
 }
 
 impl HookHandler for CtNet {
@@ -348,7 +359,9 @@ pub(crate) fn confirm(skb: &mut Skb) -> Verdict {
             events::deliver_cached(conn);
             Verdict::Accept
         }
-        Err(InsertError::Clash(winner)) if allows_clash(conn.tuple(Dir::Original).proto()) => {
+        Err(InsertError::Clash(winner))
+            if allows_clash(conn.tuple(Dir::Original).proto()) && may_join(&winner, conn) =>
+        {
             // Two packets raced to create the same connection: the later one joins the first,
             // bringing its count along.
             ct.stats.inc(|s| &s.clash_resolve);

@@ -6,7 +6,7 @@
 use super::address::{addr_in_range, choose_address};
 use super::env::{NatEnv, Unbound};
 use super::header::ipproto as nat_proto;
-use super::port::{choose_id, id_in_range, taken, Exhausted};
+use super::port::{choose_id, id_in_range, taken};
 use super::range::{flags, NatRange};
 use super::{bits, ManipType};
 use crate::ct::status::bits::CONFIRMED;
@@ -15,19 +15,10 @@ use crate::ct::tuple::{ipproto, Tuple};
 /// Why a connection cannot be bound to a translation; its packet is dropped.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum BindError {
-    /// Every candidate tried in the range is taken. nf_nat would go on with a clashing tuple
-    /// and drop the packet when confirming the connection; this is that drop, found earlier.
-    Exhausted,
     /// The connection's translation of this end is already decided.
     AlreadyBound,
     /// The connection's reply tuple names an ICMP message that has no request.
     NoInverse,
-}
-
-impl From<Exhausted> for BindError {
-    fn from(_: Exhausted) -> Self {
-        BindError::Exhausted
-    }
 }
 
 /// What binding a connection to a translation changes in it.
@@ -83,7 +74,8 @@ pub(crate) fn bind<E: NatEnv>(
 /// that one is in the range and free; then the address is chosen by hash and the port or ICMP
 /// identifier kept if in range and free, or searched for. Where the protocol leaves nothing to
 /// search (no ports; destination NAT without a port range; a range of one port the tuple
-/// already has), the tuple comes back even if taken, and confirmation decides, as in nf_nat.
+/// already has), or when every candidate searched is taken, the tuple comes back even if
+/// taken, and the other end's binding or confirmation decides, as in nf_nat.
 pub(crate) fn unique_tuple<E: NatEnv>(
     current: &Tuple,
     conn: &Unbound,
@@ -118,7 +110,7 @@ pub(crate) fn unique_tuple<E: NatEnv>(
             return Ok(chosen);
         }
     }
-    choose_id(&mut chosen, conn, range, manip, env)?;
+    choose_id(&mut chosen, conn, range, manip, env);
     Ok(chosen)
 }
 

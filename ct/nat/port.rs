@@ -21,10 +21,6 @@ const EVICT_THRESHOLD: u32 = MAX_ATTEMPTS / 4;
 /// A round shorter than this is the last.
 const MIN_ROUND: u32 = 16;
 
-/// The search found no free candidate.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) struct Exhausted;
-
 /// Which of a tuple's two identifiers a translation changes.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Key {
@@ -93,14 +89,16 @@ pub(super) fn taken<E: NatEnv>(t: &Tuple, env: &mut E) -> bool {
 /// destination translation without a random flag) and tries at most 128 candidates; if
 /// all are taken and the range is larger, it tries again from a new random point with half as
 /// many, down to 8. A TCP connection opening may evict a closed, source-translated one in the
-/// last 32 candidates of each round, as nf_nat does.
+/// last 32 candidates of each round, as nf_nat does. When every candidate is taken, the last one
+/// tried stays, as in nf_nat: the binding of the connection's other end may still make its
+/// tuple unique (a null binding choosing another source port), or else confirming it fails.
 pub(super) fn choose_id<E: NatEnv>(
     t: &mut Tuple,
     conn: &Unbound,
     range: &NatRange,
     manip: ManipType,
     env: &mut E,
-) -> Result<(), Exhausted> {
+) {
     let specified = range.has(flags::PROTO_SPECIFIED);
     let (key, min, size) = if is_icmp(t.proto()) {
         let (min, size) = if specified {
@@ -126,13 +124,13 @@ pub(super) fn choose_id<E: NatEnv>(
             };
             (key, u32::from(lo), u32::from(hi) - u32::from(lo) + 1)
         } else if manip == ManipType::Destination {
-            return Ok(());
+            return;
         } else {
             let (min, max) = default_ports(key.get(t));
             (key, min, max - min + 1)
         }
     } else {
-        return Ok(());
+        return;
     };
 
     let mut offset = if range.has(flags::PROTO_OFFSET) {
@@ -145,7 +143,7 @@ pub(super) fn choose_id<E: NatEnv>(
     let mut attempts = size.min(MAX_ATTEMPTS);
     if attempts == 0 {
         // An identifier range whose top is one below its bottom holds nothing to try.
-        return Ok(());
+        return;
     }
     loop {
         for i in 0..attempts {
@@ -153,12 +151,12 @@ pub(super) fn choose_id<E: NatEnv>(
             // Truncated to the 16 bits of the field, as nf_nat stores it.
             key.set(t, min.wrapping_add(step) as u16);
             if !taken_or_evicted(t, conn, env, attempts - i) {
-                return Ok(());
+                return;
             }
             offset = offset.wrapping_add(1);
         }
         if attempts >= size || attempts < MIN_ROUND {
-            return Err(Exhausted);
+            return;
         }
         attempts /= 2;
         offset = env.random_u16();

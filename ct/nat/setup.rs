@@ -127,7 +127,7 @@ pub(crate) fn setup(conn: &Conn, range: &NatRange, manip: ManipType) -> Verdict 
             Verdict::Accept
         }
         Err(BindError::AlreadyBound) => Verdict::Accept,
-        Err(BindError::Exhausted | BindError::NoInverse) => {
+        Err(BindError::NoInverse) => {
             ct.stats.inc(|s| &s.drop);
             Verdict::Drop
         }

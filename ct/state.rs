@@ -5,23 +5,28 @@
 //! The packet path, the garbage collector, the files and the sysctls all work on this state;
 //! `netns` sets it up and tears it down with its namespace.
 
+use super::conn::Conn;
 use super::events::NetEvents;
 use super::format::Stats;
 use super::hash::HashKey;
 use super::limits::{self, Adaptive};
 use super::pacer::GcPacer;
 use super::proto::Timeouts;
+use super::status::Dir;
 use super::sys::bindings;
 use super::sys::net::Net;
 use super::sys::netfilter::Hook;
 use super::sys::percpu::PerCpu;
+use super::sys::sync::Rcu;
 use super::sys::work::{impl_has_delayed_work, DelayedWork};
 use super::table::Table;
 use super::tuple::{Tuple, L3};
+use super::zone::Zone;
 use core::sync::atomic::{AtomicI32, AtomicU64, AtomicU8, Ordering};
 use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::sync::Mutex;
+use kernel::types::ARef;
 
 /// The most connections a namespace may hold, zero for no limit (`nf_conntrack_max`); set from
 /// the init namespace.
@@ -164,6 +169,23 @@ impl CtNet {
     pub(crate) fn net(&self) -> &Net {
         // SAFETY: The namespace outlives its state (type invariants).
         unsafe { Net::from_raw(self.net) }
+    }
+
+    /// Finds the live connection with tuple `t` in either direction, in `zone`, with a
+    /// reference: hashed with the zone of the original direction, then, if the reply
+    /// direction's differs, with that one (`nf_conntrack_find_get()`).
+    pub(crate) fn find(
+        &self,
+        t: &Tuple,
+        zone: Zone,
+        now: u32,
+        rcu: &Rcu,
+    ) -> Option<(ARef<Conn>, Dir)> {
+        let (orig, reply) = (zone.id_of(Dir::Original), zone.id_of(Dir::Reply));
+        match self.table.find(t, zone, hash(t, orig), now, rcu) {
+            None if reply != orig => self.table.find(t, zone, hash(t, reply), now, rcu),
+            found => found,
+        }
     }
 
     /// The most connections the namespace may hold; zero for no limit.

@@ -39,7 +39,9 @@ impl NatEnv for TableEnv<'_> {
     type Entry = ARef<Conn>;
 
     fn tuple_taken(&mut self, tuple: &Tuple) -> bool {
-        let h = hash(tuple, self.zone.id_of(Dir::Original));
+        // A reply tuple, hashed as the reply direction's zone has it
+        // (`nf_conntrack_tuple_taken()`).
+        let h = hash(tuple, self.zone.id_of(Dir::Reply));
         let Some((other, dir)) = self
             .ct
             .table
@@ -56,11 +58,7 @@ impl NatEnv for TableEnv<'_> {
     }
 
     fn find(&mut self, tuple: &Tuple) -> Option<Found<ARef<Conn>>> {
-        let h = hash(tuple, self.zone.id_of(Dir::Original));
-        let (conn, dir) = self
-            .ct
-            .table
-            .find(tuple, self.zone, h, time::now(), self.rcu)?;
+        let (conn, dir) = self.ct.find(tuple, self.zone, time::now(), self.rcu)?;
         Some(Found {
             dir,
             status: conn.status(),

@@ -9,7 +9,7 @@ use super::snapshot::{self, tcp_flags, Snapshot, TcpInfo, Timestamp};
 use crate::ct::conn::Conn;
 use crate::ct::format::Counter;
 use crate::ct::proto::{ProtoState, SenderFlags, TcpWindow};
-use crate::ct::state::{self, CtNet};
+use crate::ct::state::CtNet;
 use crate::ct::status::{bits, Dir};
 use crate::ct::sys::sync::Rcu;
 use crate::ct::sys::time::{self, HZ};
@@ -138,21 +138,8 @@ fn set_tcp(st: &mut ProtoState, win: &mut TcpWindow, tcp: &TcpInfo) {
 
 /// The connection `key` names in `ct`, with a reference (`nf_conntrack_find_get`).
 pub(crate) fn find(ct: &CtNet, key: &Key, rcu: &Rcu) -> Option<ARef<Conn>> {
-    let zone = self::zone(&key.zone);
-    // The tuple may be hashed with either direction's zone.
-    let (orig, reply) = (zone.id_of(Dir::Original), zone.id_of(Dir::Reply));
-    let now = time::now();
-    let found = ct
-        .table
-        .find(&key.tuple, zone, state::hash(&key.tuple, orig), now, rcu);
-    match found {
-        None if reply != orig => {
-            ct.table
-                .find(&key.tuple, zone, state::hash(&key.tuple, reply), now, rcu)
-        }
-        found => found,
-    }
-    .map(|(conn, _)| conn)
+    ct.find(&key.tuple, self::zone(&key.zone), time::now(), rcu)
+        .map(|(conn, _)| conn)
 }
 
 /// What a request may change of `conn`.

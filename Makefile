@@ -6,6 +6,7 @@
 #   make run          boot the test kernel, load the module, drive traffic, show the table
 #   make bench        benchmarks against nf_conntrack on the bench kernel
 #   make kselftest    the kernel's netfilter selftests under both trackers (T=, TRACKER=)
+#   make stress       floods, churn, unload under traffic, faults, malformed packets (T=)
 #   make install      install the module for KDIR's kernel, and the modprobe configuration
 #   make CLIPPY=1     build with clippy's lints
 #   make fmt          format the Rust sources
@@ -15,7 +16,7 @@ KDIR ?= $(shell $(ROOT)/scripts/kernel.sh debug)
 KMAKE = $(MAKE) -C $(KDIR) M=$(ROOT) LLVM=1 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc CLIPPY_DRIVER=/usr/bin/clippy-driver \
 	BINDGEN=$(or $(shell command -v bindgen),$(HOME)/.cargo/bin/bindgen)
 
-.PHONY: all modules kunit clean check run bench kselftest install fmt
+.PHONY: all modules kunit clean check run bench kselftest stress install fmt
 
 all modules:
 	+$(KMAKE) $(if $(CLIPPY),CLIPPY=1) modules
@@ -39,6 +40,9 @@ bench:
 
 kselftest:
 	$(ROOT)/scripts/kselftest.sh
+
+stress:
+	$(ROOT)/scripts/stress.sh
 
 fmt:
 	rustfmt --config-path $(ROOT)/.rustfmt.toml $(ROOT)/rust_conntrack.rs $(ROOT)/ct/lib.rs

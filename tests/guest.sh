@@ -19,22 +19,8 @@ fi
 
 cp rust_conntrack.ko "$dir/"
 depmod
-for t in tests/selftests/[0-9]*.sh; do
-	name=$(basename "$t" .sh)
-	want "$name" || continue
-	echo "== $name"
-	start=$(date +%s)
-	# A test may ask for more than 600 s with a "# timeout: N" line.
-	limit=$(sed -n 's/^# timeout: \([0-9]*\)$/\1/p' "$t")
-	timeout "${limit:-600}" bash "$t" 2>&1 | tee "/tmp/$name.out"
-	rc=${PIPESTATUS[0]}
-	if [ $rc -ne 0 ] && ! grep -q "^SELFTEST not ok" "/tmp/$name.out"; then
-		echo "SELFTEST not ok $name: exited with $rc"
-	fi
-	echo "== $name took $(($(date +%s) - start)) s"
-	grep -q "^rust_conntrack " /proc/modules && rmmod rust_conntrack
-	ip -all netns delete 2>/dev/null
-done
+. tests/run_script.sh
+run_scripts tests/selftests ""
 
 if [ -w /sys/kernel/debug/kmemleak ]; then
 	echo "== kmemleak"

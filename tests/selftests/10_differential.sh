@@ -5,7 +5,7 @@
 # `conntrack -L -o extended` (ctnetlink) must print the same lines for them, remaining timeouts
 # and use counts aside. Scenarios are the files in tests/differential/ (lib.sh aside);
 # each runs on a fresh topology under each tracker.
-# timeout: 1500
+# timeout: 2400
 . "$(dirname "$0")/lib.sh"
 DIFF="$RCT/tests/differential"
 . "$DIFF/lib.sh"

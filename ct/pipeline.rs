@@ -150,17 +150,7 @@ fn track_flow(
     let ct = at.ct;
     let now = time::now();
     let hash = hash(tuple, zone.id_of(Dir::Original));
-    let found = match ct.table.find(tuple, zone, hash, now, rcu) {
-        // A reply of a connection whose directions are in different zones.
-        None if zone.id_of(Dir::Reply) != zone.id_of(Dir::Original) => ct.table.find(
-            tuple,
-            zone,
-            self::hash(tuple, zone.id_of(Dir::Reply)),
-            now,
-            rcu,
-        ),
-        found => found,
-    };
+    let found = ct.find_hashed(tuple, zone, hash, now, rcu);
     let Some((conn, dir)) = found else {
         return track_new(at, skb, tuple, zone, seg, hash, now);
     };

@@ -181,9 +181,22 @@ impl CtNet {
         now: u32,
         rcu: &Rcu,
     ) -> Option<(ARef<Conn>, Dir)> {
+        self.find_hashed(t, zone, hash(t, zone.id_of(Dir::Original)), now, rcu)
+    }
+
+    /// [`CtNet::find`], with `hash` the raw hash of `t` in the original direction's zone.
+    #[inline(always)]
+    pub(crate) fn find_hashed(
+        &self,
+        t: &Tuple,
+        zone: Zone,
+        hash: u32,
+        now: u32,
+        rcu: &Rcu,
+    ) -> Option<(ARef<Conn>, Dir)> {
         let (orig, reply) = (zone.id_of(Dir::Original), zone.id_of(Dir::Reply));
-        match self.table.find(t, zone, hash(t, orig), now, rcu) {
-            None if reply != orig => self.table.find(t, zone, hash(t, reply), now, rcu),
+        match self.table.find(t, zone, hash, now, rcu) {
+            None if reply != orig => self.table.find(t, zone, self::hash(t, reply), now, rcu),
             found => found,
         }
     }

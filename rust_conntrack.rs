@@ -16,6 +16,7 @@ mod kunit_tests;
 use core::sync::atomic::Ordering::Relaxed;
 use ct::conn::Caches;
 use ct::nf_ct_hook::Provider;
+use ct::shared::Shared;
 use ct::state::{CtNet, BUCKETS, MAX};
 use ct::sys::{
     ct_hook::CtHookRegistration, modules::ModuleBlocker, net::PernetRegistration, params,
@@ -42,11 +43,12 @@ struct RustConntrack {
     pernet: Option<PernetRegistration<CtNet>>,
     // Dropped after `pernet` (see `Drop`), in this order.
     _ct_hook: CtHookRegistration<Provider>,
+    shared: Pin<KBox<Shared>>,
     caches: KBox<Caches>,
     _blocker: ModuleBlocker,
 }
 
-/// Buckets per table and the connection limit, as nf_conntrack sizes them: from memory (an
+/// Buckets in the table and the connection limit, as nf_conntrack sizes them: from memory (an
 /// eighth of a percent of it in buckets, at least 1024, 65536 above 1 GiB, 262144 above 4 GiB,
 /// one connection per bucket), or from the `hashsize` parameter with eight per bucket.
 fn table_size() -> (usize, usize) {
@@ -81,8 +83,14 @@ impl kernel::Module for RustConntrack {
         MAX.store(max as i32, Relaxed);
         ct::state::set_hash_key(ct::sys::random::key());
         ct::pipeline::setup(params::hooks_only());
+        // SAFETY: The only install, before any namespace state; every way out below and `Drop`
+        // uninstall it once the states are gone.
+        let shared = unsafe { Shared::install(buckets) }.inspect_err(|_| {
+            Caches::uninstall(&caches);
+        })?;
         let pernet = PernetRegistration::new().inspect_err(|e| {
             pr_err!("setting up network namespaces failed: {:?}\n", e);
+            Shared::uninstall(&shared);
             // Namespaces set up before the failure were torn down: wait for their last frees.
             ct::sys::sync::rcu_barrier();
             Caches::uninstall(&caches);
@@ -90,6 +98,7 @@ impl kernel::Module for RustConntrack {
         let fail = |what: &str, e: Error, pernet: PernetRegistration<CtNet>| {
             pr_err!("registering {} failed: {:?}\n", what, e);
             drop(pernet);
+            Shared::uninstall(&shared);
             ct::sys::sync::rcu_barrier();
             Caches::uninstall(&caches);
             e
@@ -133,6 +142,7 @@ impl kernel::Module for RustConntrack {
             ctnetlink: Some(ctnetlink),
             pernet: Some(pernet),
             _ct_hook: ct_hook,
+            shared,
             caches,
             _blocker: blocker,
         })
@@ -149,8 +159,9 @@ impl Drop for RustConntrack {
         drop(self.nat.take());
         // ...no request reaches the tables any more, and no event leaves them...
         drop(self.ctnetlink.take());
-        // ...every namespace's hooks go, its table empties and its connections are freed...
+        // ...every namespace's hooks go, its connections leave the table and are freed...
         drop(self.pernet.take());
+        Shared::uninstall(&self.shared);
         // ...the last of them after a grace period: wait for those frees.
         ct::sys::sync::rcu_barrier();
         Caches::uninstall(&self.caches);

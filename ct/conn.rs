@@ -391,7 +391,7 @@ impl<'a> Counted<'a> {
         let place = Self { ct };
         let max = ct.max();
         if max > 0 && count > max {
-            let dropped = ct.table.early_drop(hash);
+            let dropped = ct.table().early_drop(hash);
             if dropped == 0 {
                 if super::sys::ratelimit::net() {
                     pr_warn!("nf_conntrack: table full, dropping packet\n");
@@ -765,6 +765,12 @@ impl Conn {
     pub(crate) fn owner(&self) -> &CtNet {
         // SAFETY: The owner outlives its connections (type invariants).
         unsafe { &*self.owner }
+    }
+
+    /// Whether the connection belongs to `ct`'s namespace.
+    #[inline]
+    pub(crate) fn owned_by(&self, ct: &CtNet) -> bool {
+        core::ptr::eq(self.owner, ct)
     }
 
     /// The status bits.

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The garbage collector: a work item per namespace that removes expired connections.
+//! The garbage collector: a work item that removes expired connections of every namespace.
 
-use super::state::CtNet;
+use super::events::Origin;
+use super::shared::Shared;
 use super::status::{bits, Dir};
 use super::sys::sync::RcuGuard;
 use super::sys::time::{self, HZ};
@@ -13,15 +14,15 @@ const BUDGET: u32 = if HZ >= 100 { HZ / 100 } else { 1 };
 /// A run that removes more entries than this yields at once, to let others run.
 const EXPIRED_MAX: u32 = 64000 / HZ;
 
-impl DelayedWorkItem for CtNet {
+impl DelayedWorkItem for Shared {
     /// One run of the collector.
-    fn run(ct: &CtNet) {
-        run(ct, &mut ct.gc.lock());
+    fn run(shared: &Shared) {
+        run(shared, &mut shared.gc.lock());
     }
 }
 
-fn run(ct: &CtNet, pacer: &mut super::pacer::GcPacer) {
-    let table = &ct.table;
+fn run(shared: &Shared, pacer: &mut super::pacer::GcPacer) {
+    let table = shared.table();
     let now = time::now();
     let deadline = now.wrapping_add(BUDGET);
     let mut expired = 0;
@@ -33,7 +34,7 @@ fn run(ct: &CtNet, pacer: &mut super::pacer::GcPacer) {
                 continue;
             }
             if conn.expired(now) {
-                if table.kill(conn) {
+                if table.kill(conn, Origin::TRACKER) {
                     expired += 1;
                 }
             } else {
@@ -51,10 +52,10 @@ fn run(ct: &CtNet, pacer: &mut super::pacer::GcPacer) {
         };
         if let Some(burst) = stop {
             if b + 1 < table.size() {
-                ct.gc_work.queue(pacer.pause(b + 1, burst));
+                shared.gc_work.queue(pacer.pause(b + 1, burst));
                 return;
             }
         }
     }
-    ct.gc_work.queue(pacer.finish(time::now(), HZ));
+    shared.gc_work.queue(pacer.finish(time::now(), HZ));
 }

@@ -37,6 +37,8 @@ pub(crate) mod pipeline;
 #[cfg(MODULE)]
 pub(crate) mod procfs;
 #[cfg(MODULE)]
+pub(crate) mod shared;
+#[cfg(MODULE)]
 pub(crate) mod state;
 #[cfg(MODULE)]
 pub(crate) mod sys;

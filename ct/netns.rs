@@ -3,7 +3,7 @@
 //! Connection tracking's life in each network namespace: its state made when the namespace
 //! appears, the hooks, files and sysctls through which it is used, and the teardown.
 
-use super::state::{CtNet, BUCKETS};
+use super::state::CtNet;
 use super::sys::net::{Net, Pernet, PernetId, Registrar};
 use super::sys::netfilter::{Hook, HookSpec};
 use super::tuple::L3;
@@ -42,10 +42,7 @@ impl Pernet for CtNet {
     }
 
     fn init(net: &Net) -> Result<Pin<KBox<Self>>> {
-        KBox::pin_init(
-            CtNet::new(net, BUCKETS.load(Ordering::Relaxed) as usize)?,
-            GFP_KERNEL,
-        )
+        KBox::pin_init(CtNet::new(net)?, GFP_KERNEL)
     }
 
     fn start(net: &Net, reg: &mut Registrar<'_, Self>) -> Result {
@@ -55,17 +52,15 @@ impl Pernet for CtNet {
         procfs::create(reg)?;
         reg.defrag()?;
         reg.hooks(&HOOKS)?;
-        ct.gc_work.queue(super::sys::time::HZ);
         Ok(())
     }
 
     fn exit(ct: &Self, _net: &Net) {
-        ct.gc_work.cancel_sync();
         // Nobody hears of the namespace's connections any more.
         ct.events.stop();
         // No packet reaches the table any more; connections that skbs still hold go when the
         // skbs do.
-        ct.table.flush();
+        ct.table().flush();
         let mut waited = 0u32;
         while ct.count.load(Ordering::Acquire) > 0 || ct.templates.load(Ordering::Acquire) > 0 {
             super::sys::time::sleep_ms(10);
@@ -73,7 +68,7 @@ impl Pernet for CtNet {
             waited += 1;
             if waited % 100 == 0 {
                 // A packet confirmed by another namespace's hooks may have brought one in.
-                ct.table.flush();
+                ct.table().flush();
             }
             if waited % 1000 == 0 {
                 pr_warn!(

@@ -7,7 +7,7 @@ use super::conn::Conn;
 use super::packet::{parse, Parsed};
 use super::pipeline;
 use super::proto::TcpState;
-use super::state::{hash, CtNet};
+use super::state::CtNet;
 use super::status::{bits, CtInfo, Dir};
 use super::sys::ct_hook::CtHook;
 use super::sys::net::Net;
@@ -57,9 +57,7 @@ impl CtHook for Provider {
         else {
             return None;
         };
-        let (conn, dir) =
-            ct.table
-                .find(&tuple, Zone::DEFAULT, hash(&tuple, 0), time::now(), rcu)?;
+        let (conn, dir) = ct.find(&tuple, Zone::DEFAULT, time::now(), rcu)?;
         Some(conn.tuple(dir.other()))
     }
 

@@ -8,7 +8,7 @@ use super::events::{self, ipct};
 use super::nat::bits as nat_bits;
 use super::packet::{is_ipv4_fragment, parse, Invalid, Parsed, Segment};
 use super::proto::{self, Decision, Note, ProtoState, Seen, TcpWindow};
-use super::state::{hash, CtNet};
+use super::state::CtNet;
 use super::status::{bits, CtInfo, Dir};
 use super::sys::netfilter::{Hook, HookHandler, HookState, Verdict};
 use super::sys::skb::Skb;
@@ -149,7 +149,7 @@ fn track_flow(
 ) -> Verdict {
     let ct = at.ct;
     let now = time::now();
-    let hash = hash(tuple, zone.id_of(Dir::Original));
+    let hash = ct.hash(tuple, zone.id_of(Dir::Original));
     let found = ct.find_hashed(tuple, zone, hash, now, rcu);
     let Some((conn, dir)) = found else {
         return track_new(at, skb, tuple, zone, seg, hash, now);
@@ -196,7 +196,7 @@ fn track_flow(
         Decision::Ignore { note } => at.log(skb, tuple.proto(), note, false),
         Decision::Close => {
             conn.account(dir, skb.len());
-            ct.table.kill(&conn);
+            ct.table().kill(&conn);
         }
         Decision::Invalid {
             note,
@@ -211,7 +211,7 @@ fn track_flow(
         }
         Decision::Reopen => {
             // The old connection closed: this packet starts its successor.
-            ct.table.kill(&conn);
+            ct.table().kill(&conn);
             drop(conn);
             return track_new(at, skb, tuple, zone, seg, hash, now);
         }
@@ -275,7 +275,7 @@ fn track_new(
         NewConn {
             orig: *tuple,
             reply,
-            hashes: [hash, self::hash(&reply, zone.id_of(Dir::Reply))],
+            hashes: [hash, ct.hash(&reply, zone.id_of(Dir::Reply))],
             zone,
             proto: state,
             window,
@@ -327,8 +327,8 @@ fn track_error(ct: &CtNet, skb: &mut Skb, quoted: &Tuple, zone: Zone, dst: &[u8;
         ct.stats.inc(|s| &s.error);
         return;
     };
-    let hash = hash(&inner, zone.id_of(Dir::Original));
-    match ct.table.find(&inner, zone, hash, time::now(), rcu) {
+    let hash = ct.hash(&inner, zone.id_of(Dir::Original));
+    match ct.table().find(&inner, zone, hash, time::now(), rcu) {
         Some((conn, dir)) if conn.tuple(dir).dst() == dst => {
             Conn::attach(skb, conn, CtInfo::related(dir))
         }
@@ -336,7 +336,7 @@ fn track_error(ct: &CtNet, skb: &mut Skb, quoted: &Tuple, zone: Zone, dst: &[u8;
     }
 }
 
-/// Puts the packet's new connection in its namespace's table: the namespace it was made in,
+/// Puts the packet's new connection in the table for its namespace: the one it was made in,
 /// which the packet may have left since.
 pub(crate) fn confirm(skb: &mut Skb) -> Verdict {
     let Some((conn, ctinfo)) = Conn::of_skb(skb) else {
@@ -350,7 +350,7 @@ pub(crate) fn confirm(skb: &mut Skb) -> Verdict {
     if let Some(ts) = conn.timestamps() {
         ts.started(time::real_ns());
     }
-    match ct.table.insert(conn, time::now()) {
+    match ct.table().insert(conn, time::now()) {
         Ok(()) => {
             events::raise(conn, ipct::NEW);
             events::deliver_cached(conn);

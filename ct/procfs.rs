@@ -42,7 +42,7 @@ struct Cursor {
 impl Connections {
     /// The connection at the cursor, if the cursor is on one.
     fn at<'a>(c: &Cursor, ct: &'a CtNet, rcu: &'a Rcu) -> Option<&'a Conn> {
-        ct.table
+        ct.table()
             .walk(c.bucket, rcu)
             .filter(|(_, d)| *d == Dir::Original)
             .nth(c.index)
@@ -51,7 +51,7 @@ impl Connections {
 
     /// Moves to the next connection at or after the cursor's place.
     fn settle(c: &mut Cursor, ct: &CtNet, rcu: &Rcu) -> bool {
-        while c.bucket < ct.table.size() {
+        while c.bucket < ct.table().size() {
             if Self::at(c, ct, rcu).is_some() {
                 return true;
             }
@@ -105,7 +105,7 @@ impl SeqTable for Connections {
         let now = time::now();
         if conn.expired(now) {
             // As nf_conntrack, a read removes the expired entries it meets.
-            ct.table.kill(&conn);
+            ct.table().kill(&conn);
             return Ok(());
         }
         let orig = conn.tuple(Dir::Original);

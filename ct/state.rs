@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The connection tracking state of one network namespace: its table, counters and settings.
+//! The connection tracking state of one network namespace: its counters and settings, and its
+//! view of the shared table.
 //!
 //! The packet path, the garbage collector, the files and the sysctls all work on this state;
 //! `netns` sets it up and tears it down with its namespace.
@@ -10,31 +11,28 @@ use super::events::NetEvents;
 use super::format::Stats;
 use super::hash::HashKey;
 use super::limits::{self, Adaptive};
-use super::pacer::GcPacer;
 use super::proto::Timeouts;
+use super::shared::Shared;
 use super::status::Dir;
 use super::sys::bindings;
 use super::sys::net::Net;
 use super::sys::netfilter::Hook;
 use super::sys::percpu::PerCpu;
 use super::sys::sync::Rcu;
-use super::sys::work::{impl_has_delayed_work, DelayedWork};
-use super::table::Table;
+use super::table::NetTable;
 use super::tuple::{Tuple, L3};
 use super::zone::Zone;
 use core::sync::atomic::{AtomicI32, AtomicU64, AtomicU8, Ordering};
-use kernel::new_mutex;
 use kernel::prelude::*;
-use kernel::sync::Mutex;
 use kernel::types::ARef;
 
 /// The most connections a namespace may hold, zero for no limit (`nf_conntrack_max`); set from
 /// the init namespace.
 pub(crate) static MAX: AtomicI32 = AtomicI32::new(0);
-/// Buckets in each namespace's table (`nf_conntrack_buckets`).
+/// Buckets in the table (`nf_conntrack_buckets`).
 pub(crate) static BUCKETS: AtomicI32 = AtomicI32::new(0);
 
-/// The key of every table's hash and of connection identifiers, drawn when the module loads.
+/// The key of the table's hash and of connection identifiers, drawn when the module loads.
 static HASH_KEY: [AtomicU64; 2] = [AtomicU64::new(0), AtomicU64::new(0)];
 
 /// Sets the key; before any namespace has state.
@@ -49,14 +47,6 @@ fn key() -> HashKey {
         HASH_KEY[0].load(Ordering::Relaxed),
         HASH_KEY[1].load(Ordering::Relaxed),
     ])
-}
-
-/// The raw hash of tuple `t` in zone `zone`: the identifier of the zone the tuple's direction
-/// is in.
-#[inline(always)]
-pub(crate) fn hash(t: &Tuple, zone: u16) -> u32 {
-    let key = key();
-    key.hash(t) ^ key.zone(zone)
 }
 
 /// The identifier of the connection at `addr`, as ctnetlink and `ct id` show it.
@@ -88,14 +78,10 @@ impl HookCounts {
 /// `net` is the namespace the state belongs to, alive as long as the state.
 #[pin_data]
 pub(crate) struct CtNet {
-    /// The garbage collector's work item; first, so that dropping the state cancels it before
-    /// anything it uses goes.
-    #[pin]
-    pub(crate) gc_work: DelayedWork<CtNet>,
     /// The namespace.
     net: *mut bindings::net,
-    /// The connections.
-    pub(crate) table: Table,
+    /// What the namespace changes in its tuples' hashes.
+    mix: u32,
     /// Connections allocated and not yet freed (`nf_conntrack_count`).
     pub(crate) count: AtomicI32,
     /// Templates allocated and not yet freed; they are not connections, and not in `count`.
@@ -120,9 +106,6 @@ pub(crate) struct CtNet {
     /// The protocol whose invalid packets are logged, 255 for all, 0 for none
     /// (`nf_conntrack_log_invalid`).
     pub(crate) log_invalid: AtomicU8,
-    /// Where the garbage collector is; only its work function takes it.
-    #[pin]
-    pub(crate) gc: Mutex<GcPacer>,
     /// Whether new connections record when they start and stop (`nf_conntrack_timestamp`).
     pub(crate) tstamp: AtomicU8,
     /// The events of the namespace's connections.
@@ -136,19 +119,17 @@ unsafe impl Send for CtNet {}
 // SAFETY: As above.
 unsafe impl Sync for CtNet {}
 
-impl_has_delayed_work!(CtNet, gc_work);
-
 impl CtNet {
-    /// The state of `net`, with `buckets` buckets.
-    pub(crate) fn new(net: &Net, buckets: usize) -> Result<impl PinInit<Self, Error> + use<>> {
+    /// The state of `net`.
+    pub(crate) fn new(net: &Net) -> Result<impl PinInit<Self, Error> + use<>> {
         let net = net.as_ptr();
-        let table = Table::new(buckets)?;
+        // Random, as the kernel's own per-namespace hash mix.
+        let mix = super::sys::random::key()[0] as u32;
         let (stats, hooks_seen) = (PerCpu::new()?, PerCpu::new()?);
         // INVARIANT: The state is made for `net`.
         Ok(try_pin_init!(Self {
-            gc_work <- DelayedWork::new(),
             net,
-            table,
+            mix,
             count: AtomicI32::new(0),
             templates: AtomicI32::new(0),
             limit: AtomicI32::new(0),
@@ -159,7 +140,6 @@ impl CtNet {
             acct: AtomicU8::new(u8::from(super::sys::params::acct())),
             checksum: AtomicU8::new(1),
             log_invalid: AtomicU8::new(0),
-            gc <- new_mutex!(GcPacer::new()),
             tstamp: AtomicU8::new(0),
             events <- NetEvents::new(),
         }? Error))
@@ -169,6 +149,20 @@ impl CtNet {
     pub(crate) fn net(&self) -> &Net {
         // SAFETY: The namespace outlives its state (type invariants).
         unsafe { Net::from_raw(self.net) }
+    }
+
+    /// The namespace's connections in the table.
+    #[inline]
+    pub(crate) fn table(&self) -> NetTable<'_> {
+        NetTable::new(Shared::get().table(), self)
+    }
+
+    /// The raw hash of tuple `t` in the namespace, in the zone of identifier `zone`: the zone
+    /// the tuple's direction is in.
+    #[inline(always)]
+    pub(crate) fn hash(&self, t: &Tuple, zone: u16) -> u32 {
+        let key = key();
+        key.hash(t) ^ key.zone(zone) ^ self.mix
     }
 
     /// Finds the live connection with tuple `t` in either direction, in `zone`, with a
@@ -181,7 +175,7 @@ impl CtNet {
         now: u32,
         rcu: &Rcu,
     ) -> Option<(ARef<Conn>, Dir)> {
-        self.find_hashed(t, zone, hash(t, zone.id_of(Dir::Original)), now, rcu)
+        self.find_hashed(t, zone, self.hash(t, zone.id_of(Dir::Original)), now, rcu)
     }
 
     /// [`CtNet::find`], with `hash` the raw hash of `t` in the original direction's zone.
@@ -195,8 +189,9 @@ impl CtNet {
         rcu: &Rcu,
     ) -> Option<(ARef<Conn>, Dir)> {
         let (orig, reply) = (zone.id_of(Dir::Original), zone.id_of(Dir::Reply));
-        match self.table.find(t, zone, hash, now, rcu) {
-            None if reply != orig => self.table.find(t, zone, self::hash(t, reply), now, rcu),
+        let table = self.table();
+        match table.find(t, zone, hash, now, rcu) {
+            None if reply != orig => table.find(t, zone, self.hash(t, reply), now, rcu),
             found => found,
         }
     }

@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The connection table of one namespace.
+//! The connection table, shared by every namespace as nf_conntrack's is.
+//!
+//! One bucket array serves all namespaces: an idle namespace costs no buckets, and a busy one
+//! uses as many as it needs. Each connection's hashes mix in its namespace (see
+//! [`CtNet::hash`]), so that the same tuples in many namespaces spread over the buckets, and
+//! every lookup and walk on behalf of a namespace passes over the others' connections: a
+//! namespace sees its table through a [`NetTable`].
 //!
 //! Each connection is linked into two buckets: by the hash of its original tuple and by the
 //! hash of its reply tuple. Lookups walk a bucket under the RCU read lock, without locking;
@@ -13,6 +19,7 @@
 
 use super::conn::Conn;
 use super::events::{self, Origin};
+use super::state::CtNet;
 use super::status::{bits, Dir};
 use super::sys::sync::{Rcu, RcuGuard, SpinLockBh, SpinLockBhGuard};
 use super::tuple::Tuple;
@@ -20,7 +27,6 @@ use super::zone::Zone;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicUsize, Ordering};
-use kernel::alloc::flags::GFP_KERNEL_ACCOUNT;
 use kernel::c_str;
 use kernel::prelude::*;
 use kernel::types::ARef;
@@ -44,11 +50,11 @@ pub(crate) enum InsertError {
     ChainTooLong,
     /// The connection is being removed.
     Dying,
-    /// The connection belongs to another namespace's table.
+    /// The connection belongs to another namespace.
     Foreign,
 }
 
-/// The hash table of one namespace.
+/// The hash table of every namespace's connections.
 ///
 /// # Invariants
 ///
@@ -117,18 +123,17 @@ impl<'a> Iterator for Chain<'a> {
 }
 
 impl Table {
-    /// A table of `size` empty buckets, charged to the memory cgroup of the caller: the one
-    /// creating the namespace.
+    /// A table of `size` empty buckets.
     pub(crate) fn new(size: usize) -> Result<Self> {
-        let mut buckets = KVVec::with_capacity(size, GFP_KERNEL_ACCOUNT)?;
+        let mut buckets = KVVec::with_capacity(size, GFP_KERNEL)?;
         for _ in 0..size {
-            buckets.push(AtomicUsize::new(0), GFP_KERNEL_ACCOUNT)?;
+            buckets.push(AtomicUsize::new(0), GFP_KERNEL)?;
         }
         let nlocks = size.clamp(1, MAX_LOCKS).next_power_of_two().min(MAX_LOCKS);
-        let mut locks = KVVec::with_capacity(nlocks, GFP_KERNEL_ACCOUNT)?;
+        let mut locks = KVVec::with_capacity(nlocks, GFP_KERNEL)?;
         for _ in 0..nlocks {
             // SAFETY: Initialised just below, before any use.
-            locks.push(unsafe { SpinLockBh::uninit() }, GFP_KERNEL_ACCOUNT)?;
+            locks.push(unsafe { SpinLockBh::uninit() }, GFP_KERNEL)?;
         }
         // One lockdep class for all bucket locks, taken two at a time with the nested variant.
         let class = kernel::static_lock_class!();
@@ -174,12 +179,13 @@ impl Table {
         }
     }
 
-    /// Finds the live connection with tuple `t` in either direction, in `zone` as that
+    /// Finds `owner`'s live connection with tuple `t` in either direction, in `zone` as that
     /// direction sees it, and takes a reference on it; `hash` is the raw hash of `t` in the
     /// zone's original direction. Expired connections found on the way are removed.
     #[inline(always)]
-    pub(crate) fn find(
+    fn find(
         &self,
+        owner: &CtNet,
         t: &Tuple,
         zone: Zone,
         hash: u32,
@@ -187,14 +193,17 @@ impl Table {
         rcu: &Rcu,
     ) -> Option<(ARef<Conn>, Dir)> {
         for (conn, dir) in self.walk(self.bucket(hash), rcu) {
-            if conn.tuple(dir) != *t || conn.zone().id_of(dir) != zone.id_of(dir) {
+            if conn.tuple(dir) != *t
+                || !conn.owned_by(owner)
+                || conn.zone().id_of(dir) != zone.id_of(dir)
+            {
                 continue;
             }
             if conn.status() & bits::DYING != 0 {
                 continue;
             }
             if conn.expired(now) {
-                self.kill(conn);
+                self.kill(conn, Origin::TRACKER);
                 continue;
             }
             if let Some(conn) = conn.try_get() {
@@ -204,17 +213,9 @@ impl Table {
         None
     }
 
-    /// Whether `conn` belongs in this table: its namespace state's.
-    fn owns(&self, conn: &Conn) -> bool {
-        core::ptr::eq(&conn.owner().table, self)
-    }
-
-    /// Links an unconfirmed connection of this table's namespace into it and marks it
-    /// confirmed, its timeout counted from `now`.
-    pub(crate) fn insert(&self, conn: &Conn, now: u32) -> Result<(), InsertError> {
-        if !self.owns(conn) {
-            return Err(InsertError::Foreign);
-        }
+    /// Links an unconfirmed connection into the table and marks it confirmed, its timeout
+    /// counted from `now`.
+    fn insert(&self, conn: &Conn, now: u32) -> Result<(), InsertError> {
         // NAT changes an unconfirmed connection's reply tuple: not while it goes in.
         conn.with_tuples_frozen(|| self.insert_frozen(conn, now))
     }
@@ -234,11 +235,13 @@ impl Table {
         if status & bits::DYING != 0 {
             return Err(InsertError::Dying);
         }
+        let owner = conn.owner();
         for dir in [Dir::Original, Dir::Reply] {
             let mut len = 0;
             for (other, odir) in self.walk(buckets[dir.index()], rcu) {
                 len += 1;
                 if other.tuple(odir) != conn.tuple(dir)
+                    || !other.owned_by(owner)
                     || other.zone().id_of(odir) != conn.zone().id_of(dir)
                     || other.status() & bits::DYING != 0
                 {
@@ -301,19 +304,11 @@ impl Table {
         }
     }
 
-    /// Removes a confirmed connection from the table, unless someone else is doing so; returns
-    /// whether this call did. A connection of another table is left alone.
-    pub(crate) fn kill(&self, conn: &Conn) -> bool {
-        self.kill_by(conn, Origin::TRACKER)
-    }
-
-    /// As [`Table::kill`], on behalf of `origin`, which its DESTROY event names.
-    pub(crate) fn kill_by(&self, conn: &Conn, origin: Origin) -> bool {
-        // Only a confirmed connection of this table is in it and holds the table's reference.
-        if !self.owns(conn)
-            || conn.status() & bits::CONFIRMED == 0
-            || conn.set_status(bits::DYING) & bits::DYING != 0
-        {
+    /// Removes a confirmed connection from the table on behalf of `origin`, which its DESTROY
+    /// event names, unless someone else is doing so; returns whether this call did.
+    pub(crate) fn kill(&self, conn: &Conn, origin: Origin) -> bool {
+        // Only a confirmed connection is in the table and holds the table's reference.
+        if conn.status() & bits::CONFIRMED == 0 || conn.set_status(bits::DYING) & bits::DYING != 0 {
             return false;
         }
         {
@@ -327,17 +322,94 @@ impl Table {
         left(unsafe { ARef::from_raw(NonNull::from(conn)) }, origin);
         true
     }
+}
 
-    /// Evicts every connection that is not assured from the first bucket, of those near
-    /// `hash`'s, that has any; returns how many.
+/// The table as one namespace sees it: its own connections only.
+#[derive(Clone, Copy)]
+pub(crate) struct NetTable<'a> {
+    table: &'a Table,
+    owner: &'a CtNet,
+}
+
+impl<'a> NetTable<'a> {
+    /// The connections of `owner` in `table`.
+    pub(crate) fn new(table: &'a Table, owner: &'a CtNet) -> Self {
+        Self { table, owner }
+    }
+
+    /// Number of buckets.
+    pub(crate) fn size(&self) -> usize {
+        self.table.size()
+    }
+
+    /// The bucket of a raw hash.
+    #[inline]
+    pub(crate) fn bucket(&self, hash: u32) -> usize {
+        self.table.bucket(hash)
+    }
+
+    /// The namespace's connections in bucket `b`.
+    #[inline]
+    pub(crate) fn walk<'r>(
+        &self,
+        b: usize,
+        rcu: &'r Rcu,
+    ) -> impl Iterator<Item = (&'r Conn, Dir)> + use<'r, 'a>
+    where
+        'a: 'r,
+    {
+        let owner = self.owner;
+        self.table
+            .walk(b, rcu)
+            .filter(move |(c, _)| c.owned_by(owner))
+    }
+
+    /// Finds the namespace's live connection with tuple `t` in either direction, in `zone` as
+    /// that direction sees it, with a reference; `hash` is the raw hash of `t` in the zone's
+    /// original direction. Expired connections found on the way are removed.
+    #[inline(always)]
+    pub(crate) fn find(
+        &self,
+        t: &Tuple,
+        zone: Zone,
+        hash: u32,
+        now: u32,
+        rcu: &Rcu,
+    ) -> Option<(ARef<Conn>, Dir)> {
+        self.table.find(self.owner, t, zone, hash, now, rcu)
+    }
+
+    /// Links an unconfirmed connection of the namespace into the table and marks it
+    /// confirmed, its timeout counted from `now`.
+    pub(crate) fn insert(&self, conn: &Conn, now: u32) -> Result<(), InsertError> {
+        if !conn.owned_by(self.owner) {
+            return Err(InsertError::Foreign);
+        }
+        self.table.insert(conn, now)
+    }
+
+    /// Removes a confirmed connection of the namespace from the table, unless someone else is
+    /// doing so; returns whether this call did. Another namespace's connection is left alone.
+    pub(crate) fn kill(&self, conn: &Conn) -> bool {
+        self.kill_by(conn, Origin::TRACKER)
+    }
+
+    /// As [`NetTable::kill`], on behalf of `origin`, which its DESTROY event names.
+    pub(crate) fn kill_by(&self, conn: &Conn, origin: Origin) -> bool {
+        conn.owned_by(self.owner) && self.table.kill(conn, origin)
+    }
+
+    /// Evicts every connection of the namespace that is not assured from the first bucket, of
+    /// those near `hash`'s, that has any; returns how many.
     pub(crate) fn early_drop(&self, hash: u32) -> u32 {
         let rcu = RcuGuard::new();
+        let size = self.size();
         let first = self.bucket(hash);
-        for i in 0..EVICTION_RANGE.min(self.size()) {
-            let b = if first + i < self.size() {
+        for i in 0..EVICTION_RANGE.min(size) {
+            let b = if first + i < size {
                 first + i
             } else {
-                first + i - self.size()
+                first + i - size
             };
             let mut dropped = 0;
             for (conn, _) in self.walk(b, &rcu) {
@@ -352,14 +424,18 @@ impl Table {
         0
     }
 
-    /// Removes every connection; process context only.
+    /// Removes every connection of the namespace; process context only.
     pub(crate) fn flush(&self) {
         self.kill_where(true, |_| true);
     }
 
-    /// Removes every connection `pred` picks; `may_sleep` in process context, where the walk
-    /// yields the CPU now and then.
+    /// Removes every connection of the namespace that `pred` picks; `may_sleep` in process
+    /// context, where the walk yields the CPU now and then.
     pub(crate) fn kill_where(&self, may_sleep: bool, mut pred: impl FnMut(&Conn) -> bool) {
+        // Nothing of an idle namespace's is in the table: spare it the walk.
+        if self.owner.count.load(Ordering::Acquire) == 0 {
+            return;
+        }
         for b in 0..self.size() {
             let rcu = RcuGuard::new();
             for (conn, dir) in self.walk(b, &rcu) {

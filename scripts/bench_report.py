@@ -156,11 +156,21 @@ def main():
 
     lines += ["", "## Memory at 100k connections", "", "| | nf_conntrack | rust_conntrack | rust / nf_conntrack |", "|---|---|---|---|"]
     for m, label in [("slab_object_size", "slab object size, bytes"),
+                     ("slab_object_size_tcp", "slab object size of a TCP connection (window state), bytes"),
                      ("slab_bytes_per_connection", "slab bytes per connection"),
                      ("memory_bytes_per_connection", "memory used per connection (MemAvailable)")]:
         a, b = s("nf_conntrack", m), s("rust_conntrack", m)
         r = ratio(b, a)
-        lines.append(f"| {label} | {fmt(a)} | {fmt(b)} | {verdict(r, 0.75) if m == 'slab_bytes_per_connection' else fmt(r, 2)} |")
+        lines.append(f"| {label} | {fmt(a)} | {fmt(b)} | {verdict(r, 0.75) if m in ('slab_bytes_per_connection', 'slab_object_size_tcp') else fmt(r, 2)} |")
+
+    lines += ["", "## Memory per idle namespace (kernel bytes: slab, per-CPU, vmalloc, stacks, page tables; 1,000 namespaces)", "",
+              "| | none | nf_conntrack | rust_conntrack | rust / nf_conntrack |", "|---|---|---|---|---|"]
+    n0, n1, n2 = (s(c, "netns_kernel_bytes") for c in ("none", "nf_conntrack", "rust_conntrack"))
+    lines.append(f"| a namespace | {fmt(n0)} | {fmt(n1)} | {fmt(n2)} | {fmt(ratio(n2, n1), 2)} |")
+    a = None if n0 is None or n1 is None else n1 - n0
+    b = None if n0 is None or n2 is None else n2 - n0
+    lines.append(f"| the tracker's part (over none) | | {fmt(a)} | {fmt(b)} | {verdict(ratio(b, a), 1.0)} |")
+    lines.append(f"| the tracker's part for 1,000 namespaces, KiB | | {fmt(None if a is None else a * 1000 // 1024)} | {fmt(None if b is None else b * 1000 // 1024)} | |")
 
     lines += ["", "## Scale, counted (instructions per packet of an established flow)", "",
               "| live connections | nf_conntrack | rust_conntrack | rust / nf_conntrack |", "|---|---|---|---|"]

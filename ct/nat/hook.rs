@@ -93,7 +93,7 @@ pub(super) fn run(nat: &NatNet, skb: &mut Skb, state: &HookState) -> Verdict {
             }
         }
     } else if oif_changed(conn, nh, dir, state) {
-        conn.owner().table.kill(conn);
+        conn.owner().table().kill(conn);
         return Verdict::Drop;
     }
     let Some((conn, _)) = Conn::of_skb(skb) else {

@@ -18,13 +18,13 @@ pub(crate) struct Masquerade;
 impl AddrEvents for Masquerade {
     fn device_down(net: &Net, held: &Held, ifindex: i32) {
         if let Some(ct) = net.state_held::<CtNet>(held) {
-            ct.table.kill_where(true, |c| c.masq_index() == ifindex);
+            ct.table().kill_where(true, |c| c.masq_index() == ifindex);
         }
     }
 
     fn address_removed(net: &Net, held: &Held, ifindex: i32, addr: &[u8; 16], may_sleep: bool) {
         if let Some(ct) = net.state_held::<CtNet>(held) {
-            ct.table.kill_where(may_sleep, |c| {
+            ct.table().kill_where(may_sleep, |c| {
                 c.masq_index() == ifindex && c.tuple(Dir::Reply).dst() == addr
             });
         }

@@ -8,7 +8,7 @@ use super::env::{Found, NatEnv, TcpProgress, Unbound};
 use super::range::NatRange;
 use super::ManipType;
 use crate::ct::conn::Conn;
-use crate::ct::state::{hash, CtNet};
+use crate::ct::state::CtNet;
 use crate::ct::status::{bits, Dir};
 use crate::ct::sys::netfilter::Verdict;
 use crate::ct::sys::random;
@@ -41,10 +41,10 @@ impl NatEnv for TableEnv<'_> {
     fn tuple_taken(&mut self, tuple: &Tuple) -> bool {
         // A reply tuple, hashed as the reply direction's zone has it
         // (`nf_conntrack_tuple_taken()`).
-        let h = hash(tuple, self.zone.id_of(Dir::Reply));
+        let h = self.ct.hash(tuple, self.zone.id_of(Dir::Reply));
         let Some((other, dir)) = self
             .ct
-            .table
+            .table()
             .find(tuple, self.zone, h, time::now(), self.rcu)
         else {
             return false;
@@ -69,7 +69,7 @@ impl NatEnv for TableEnv<'_> {
     }
 
     fn kill(&mut self, entry: &ARef<Conn>) -> bool {
-        self.ct.table.kill(entry)
+        self.ct.table().kill(entry)
     }
 
     fn visit_source_mappings<F: FnMut(&Tuple, &Tuple) -> bool>(
@@ -116,7 +116,11 @@ pub(crate) fn setup(conn: &Conn, range: &NatRange, manip: ManipType) -> Verdict 
             // confirmed with.
             match binding.reply {
                 Some(reply) => {
-                    conn.rebind(&reply, hash(&reply, zone.id_of(Dir::Reply)), binding.status);
+                    conn.rebind(
+                        &reply,
+                        ct.hash(&reply, zone.id_of(Dir::Reply)),
+                        binding.status,
+                    );
                 }
                 None => {
                     conn.set_status(binding.status);

@@ -81,7 +81,7 @@ fn delete(net: &Net, key: &Key, id: Option<u32>, origin: Origin) -> Result {
     if id.is_some_and(|id| id != conn.id()) {
         return Err(ENOENT);
     }
-    ct.table.kill_by(&conn, origin);
+    ct.table().kill_by(&conn, origin);
     Ok(())
 }
 
@@ -95,16 +95,16 @@ fn flush(net: &Net, filter: Option<&Filter>, origin: Origin) -> Result {
         let Some(ct) = net.state::<CtNet>(&rcu) else {
             return Ok(());
         };
-        let size = ct.table.size();
+        let size = ct.table().size();
         let end = b.saturating_add(BUCKETS_PER_PASS).min(size);
         let now = time::now();
         for bucket in b..end {
-            for (conn, dir) in ct.table.walk(bucket, &rcu) {
+            for (conn, dir) in ct.table().walk(bucket, &rcu) {
                 if dir != Dir::Original || filter.is_some_and(|f| !f.matches(&snapshot(conn, now)))
                 {
                     continue;
                 }
-                ct.table.kill_by(conn, origin);
+                ct.table().kill_by(conn, origin);
             }
         }
         drop(rcu);

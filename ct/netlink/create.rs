@@ -12,7 +12,7 @@ use crate::ct::conn::{self, Conn};
 use crate::ct::events::{self, ipct, Origin};
 use crate::ct::pipeline;
 use crate::ct::proto::{ProtoState, TcpWindow};
-use crate::ct::state::{self, CtNet};
+use crate::ct::state::CtNet;
 use crate::ct::status::Dir;
 use crate::ct::sys::time::{self, HZ};
 use crate::ct::table::InsertError;
@@ -45,8 +45,8 @@ pub(crate) fn create(ct: &CtNet, n: &NewConn<'_>, origin: Origin) -> Result<(), 
     let (orig, reply) = n.create()?;
     let zone = conns::zone(&n.zone);
     let hashes = [
-        state::hash(&orig, zone.id_of(Dir::Original)),
-        state::hash(&reply, zone.id_of(Dir::Reply)),
+        ct.hash(&orig, zone.id_of(Dir::Original)),
+        ct.hash(&reply, zone.id_of(Dir::Reply)),
     ];
     let new = conn::NewConn {
         orig: orig.with_dir(0),
@@ -77,7 +77,7 @@ pub(crate) fn create(ct: &CtNet, n: &NewConn<'_>, origin: Origin) -> Result<(), 
     if let Some(ts) = conn.timestamps() {
         ts.started(time::real_ns());
     }
-    match ct.table.insert(&conn, time::now()) {
+    match ct.table().insert(&conn, time::now()) {
         Ok(()) => {}
         Err(InsertError::Clash(_)) => return Err(Errno::EEXIST),
         Err(InsertError::ChainTooLong) => return Err(Errno::ENOSPC),

@@ -78,7 +78,7 @@ impl TableDump {
     ) -> Result<(), Stopped> {
         let now = time::now();
         let mut skipping = from;
-        for (conn, dir) in ct.table.walk(b, rcu) {
+        for (conn, dir) in ct.table().walk(b, rcu) {
             if dir != Dir::Original {
                 continue;
             }
@@ -93,7 +93,7 @@ impl TableDump {
             }
             if conn.expired(now) {
                 // As nf_conntrack, a dump removes the expired connections it meets.
-                ct.table.kill(conn);
+                ct.table().kill(conn);
                 continue;
             }
             let snap = snapshot(conn, now);
@@ -138,7 +138,7 @@ impl Dump for TableDump {
             let Some(ct) = to.net.state::<CtNet>(&rcu) else {
                 return;
             };
-            let size = ct.table.size();
+            let size = ct.table().size();
             let end = b.saturating_add(BUCKETS_PER_PASS).min(size);
             while b < end {
                 match self.bucket(ct, b, from, &mut out, to, &rcu) {

@@ -7,7 +7,7 @@ use super::conncount::{self, Closed, Entries, Entry, Lookup, Pace, Packet};
 use crate::ct::conn::Conn;
 use crate::ct::packet::{parse, Parsed};
 use crate::ct::proto::TcpState;
-use crate::ct::state::{hash, CtNet};
+use crate::ct::state::CtNet;
 use crate::ct::status::{bits, Dir};
 use crate::ct::sys::netfilter::HookState;
 use crate::ct::sys::percpu::this_cpu;
@@ -117,8 +117,7 @@ impl<'a> Table<'a> {
 
 impl Lookup for Table<'_> {
     fn find(&mut self, tuple: &Tuple, zone: Zone) -> Option<Closed> {
-        let h = hash(tuple, zone.id_of(Dir::Original));
-        let (conn, _) = self.ct.table.find(tuple, zone, h, self.now, self.rcu)?;
+        let (conn, _) = self.ct.find(tuple, zone, self.now, self.rcu)?;
         let state = conn.with_proto(|s, _| s.tcp);
         Some(matches!(state, TcpState::TimeWait | TcpState::Close))
     }

@@ -76,7 +76,7 @@ pktgen() {
 	pg kpktgend_0 "add_device d0"
 	pg d0 "count $count"
 	pg d0 "pkt_size 64"
-	pg d0 "delay 0"
+	pg d0 "delay ${PG_DELAY:-0}"
 	pg d0 "xmit_mode netif_receive"
 	pg d0 "dst 10.2.0.2"
 	pg d0 "dst_mac $(cat /sys/class/net/d0/address)"

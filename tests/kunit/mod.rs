@@ -20,9 +20,9 @@ use kernel::prelude::*;
 pub(crate) struct TestState(Option<Pin<KBox<CtNet>>>);
 
 impl TestState {
-    /// A state with a small table.
+    /// A state of its own, in the shared table.
     pub(crate) fn new() -> Option<Self> {
-        let state = KBox::pin_init(CtNet::new(Net::init(), 64).ok()?, GFP_KERNEL).ok()?;
+        let state = KBox::pin_init(CtNet::new(Net::init()).ok()?, GFP_KERNEL).ok()?;
         Some(Self(Some(state)))
     }
 
@@ -36,7 +36,7 @@ impl TestState {
 impl Drop for TestState {
     fn drop(&mut self) {
         let Some(state) = self.0.take() else { return };
-        state.table.flush();
+        state.table().flush();
         // Connections leave after a grace period; the state may only go after them.
         for _ in 0..1000 {
             rcu_barrier();

@@ -9,7 +9,7 @@ use super::TestState;
 use crate::ct::conn::{Conn, NewConn, FREED};
 use crate::ct::pipeline::create;
 use crate::ct::proto::{ProtoState, TcpWindow};
-use crate::ct::state::{hash, CtNet};
+use crate::ct::state::CtNet;
 use crate::ct::status::{bits, Dir};
 use crate::ct::sys::kunit::{check, check_eq, kunit_suite};
 use crate::ct::sys::sync::{rcu_barrier, RcuGuard};
@@ -39,7 +39,7 @@ fn conn(ct: &CtNet, t: &Tuple, secs: u32, status: usize) -> Option<ARef<Conn>> {
         NewConn {
             orig: *t,
             reply,
-            hashes: [hash(t, 0), hash(&reply, 0)],
+            hashes: [ct.hash(t, 0), ct.hash(&reply, 0)],
             proto: ProtoState::default(),
             window: TcpWindow::default(),
             zone: Zone::DEFAULT,
@@ -52,8 +52,8 @@ fn conn(ct: &CtNet, t: &Tuple, secs: u32, status: usize) -> Option<ARef<Conn>> {
 
 fn find(ct: &CtNet, t: &Tuple) -> Option<(ARef<Conn>, Dir)> {
     let rcu = RcuGuard::new();
-    ct.table
-        .find(t, Zone::DEFAULT, hash(t, 0), time::now(), &rcu)
+    ct.table()
+        .find(t, Zone::DEFAULT, ct.hash(t, 0), time::now(), &rcu)
 }
 
 /// Starts a case: its state, or a failure.
@@ -73,7 +73,7 @@ kunit_suite!("rust_conntrack_table", t => {
         let orig = tuple(1, 1000);
         let Some(c) = conn(ct, &orig, 30, 0) else { return check!(t, false) };
         check!(t, find(ct, &orig).is_none());
-        check!(t, ct.table.insert(&c, time::now()).is_ok());
+        check!(t, ct.table().insert(&c, time::now()).is_ok());
         check!(t, c.status() & bits::CONFIRMED != 0);
         match find(ct, &orig) {
             Some((found, dir)) => {
@@ -91,8 +91,8 @@ kunit_suite!("rust_conntrack_table", t => {
         }
         // Ours and the table's.
         check_eq!(t, c.refs(), 2);
-        check!(t, ct.table.kill(&c));
-        check!(t, !ct.table.kill(&c));
+        check!(t, ct.table().kill(&c));
+        check!(t, !ct.table().kill(&c));
         check!(t, find(ct, &orig).is_none());
         check_eq!(t, c.refs(), 1);
     }
@@ -102,7 +102,7 @@ kunit_suite!("rust_conntrack_table", t => {
         let ct = st.ct();
         let orig = tuple(2, 1000);
         let Some(c) = conn(ct, &orig, 1, 0) else { return check!(t, false) };
-        check!(t, ct.table.insert(&c, time::now()).is_ok());
+        check!(t, ct.table().insert(&c, time::now()).is_ok());
         check!(t, find(ct, &orig).is_some());
         sleep_ms(1000 + 2000 / HZ);
         check!(t, find(ct, &orig).is_none());
@@ -116,16 +116,16 @@ kunit_suite!("rust_conntrack_table", t => {
         let ct = st.ct();
         let orig = tuple(3, 1000);
         let (Some(a), Some(b)) = (conn(ct, &orig, 30, 0), conn(ct, &orig, 30, 0)) else { return check!(t, false) };
-        check!(t, ct.table.insert(&a, time::now()).is_ok());
-        match ct.table.insert(&b, time::now()) {
+        check!(t, ct.table().insert(&a, time::now()).is_ok());
+        match ct.table().insert(&b, time::now()) {
             Err(InsertError::Clash(winner)) => check!(t, core::ptr::eq(&*winner, &*a)),
             _ => check!(t, false),
         }
         check!(t, b.status() & bits::CONFIRMED == 0);
         // A connection opened from the other side clashes too.
         let Some(r) = conn(ct, &orig.invert().unwrap(), 30, 0) else { return check!(t, false) };
-        check!(t, matches!(ct.table.insert(&r, time::now()), Err(InsertError::Clash(_))));
-        ct.table.kill(&a);
+        check!(t, matches!(ct.table().insert(&r, time::now()), Err(InsertError::Clash(_))));
+        ct.table().kill(&a);
     }
 
     fn a_full_namespace_evicts_unassured_connections() {
@@ -135,8 +135,8 @@ kunit_suite!("rust_conntrack_table", t => {
         let (Some(a), Some(p)) = (conn(ct, &assured, 30, bits::ASSURED), conn(ct, &plain, 30, 0)) else {
             return check!(t, false);
         };
-        check!(t, ct.table.insert(&a, time::now()).is_ok());
-        check!(t, ct.table.insert(&p, time::now()).is_ok());
+        check!(t, ct.table().insert(&a, time::now()).is_ok());
+        check!(t, ct.table().insert(&p, time::now()).is_ok());
         let evicted = ct.stats.sum(|s| s.early_drop);
         // Full: a new connection needs room, which an unassured one near it gives up.
         ct.limit.store(ct.count.load(Ordering::Relaxed), Ordering::Relaxed);
@@ -150,7 +150,7 @@ kunit_suite!("rust_conntrack_table", t => {
         check!(t, refused.is_none());
         check!(t, a.status() & bits::DYING == 0);
         drop((again, refused));
-        ct.table.kill(&a);
+        ct.table().kill(&a);
     }
 
     fn connections_are_freed_only_after_readers_are_done() {
@@ -158,18 +158,18 @@ kunit_suite!("rust_conntrack_table", t => {
         let ct = st.ct();
         let orig = tuple(6, 1000);
         let Some(c) = conn(ct, &orig, 30, 0) else { return check!(t, false) };
-        check!(t, ct.table.insert(&c, time::now()).is_ok());
+        check!(t, ct.table().insert(&c, time::now()).is_ok());
         let raw: *const Conn = &*c;
         drop(c);
         rcu_barrier();
         let freed = FREED.load(Ordering::Relaxed);
         {
             let rcu = RcuGuard::new();
-            let seen = ct.table.walk(ct.table.bucket(hash(&orig, 0)), &rcu).find(|(c, _)| core::ptr::eq(*c, raw));
+            let seen = ct.table().walk(ct.table().bucket(ct.hash(&orig, 0)), &rcu).find(|(c, _)| core::ptr::eq(*c, raw));
             check!(t, seen.is_some());
             if let Some((c, _)) = seen {
                 // The last reference goes while this reader still holds the connection...
-                ct.table.kill(c);
+                ct.table().kill(c);
                 // ...which stays readable until the read section ends.
                 check!(t, c.tuple(Dir::Original) == orig);
                 check_eq!(t, FREED.load(Ordering::Relaxed), freed);
@@ -202,7 +202,7 @@ kunit_suite!("rust_conntrack_table", t => {
                 for i in 0..EACH {
                     let orig = tuple(10 + thread as u8, 2000 + i);
                     let Some(c) = conn(ct, &orig, 30, 0) else { continue };
-                    if ct.table.insert(&c, time::now()).is_err() {
+                    if ct.table().insert(&c, time::now()).is_err() {
                         missed.fetch_add(1, Ordering::Relaxed);
                     }
                     let _ = conns.push(c, GFP_KERNEL);
@@ -214,7 +214,7 @@ kunit_suite!("rust_conntrack_table", t => {
                 for i in 0..EACH {
                     match find(ct, &tuple(10 + thread as u8, 2000 + i).invert().unwrap()) {
                         Some((c, _)) => {
-                            ct.table.kill(&c);
+                            ct.table().kill(&c);
                         }
                         None => {
                             missed.fetch_add(1, Ordering::Relaxed);
@@ -241,13 +241,35 @@ kunit_suite!("rust_conntrack_table", t => {
         let (a, b) = (state!(t), state!(t));
         let orig = tuple(7, 1000);
         let Some(c) = conn(a.ct(), &orig, 30, 0) else { return check!(t, false) };
-        check!(t, matches!(b.ct().table.insert(&c, time::now()), Err(InsertError::Foreign)));
+        check!(t, matches!(b.ct().table().insert(&c, time::now()), Err(InsertError::Foreign)));
         check!(t, c.status() & bits::CONFIRMED == 0);
-        check!(t, a.ct().table.insert(&c, time::now()).is_ok());
-        check!(t, !b.ct().table.kill(&c));
+        check!(t, a.ct().table().insert(&c, time::now()).is_ok());
+        check!(t, !b.ct().table().kill(&c));
         check_eq!(t, c.refs(), 2);
-        check!(t, a.ct().table.kill(&c));
+        check!(t, a.ct().table().kill(&c));
         check_eq!(t, c.refs(), 1);
+    }
+
+    fn namespaces_with_the_same_tuples_keep_their_own() {
+        let (a, b) = (state!(t), state!(t));
+        let orig = tuple(9, 1000);
+        let (Some(x), Some(y)) = (conn(a.ct(), &orig, 30, 0), conn(b.ct(), &orig, 30, 0)) else {
+            return check!(t, false);
+        };
+        check!(t, a.ct().table().insert(&x, time::now()).is_ok());
+        // The same tuples in another namespace: no clash, and a bucket of their own.
+        check!(t, b.ct().table().insert(&y, time::now()).is_ok());
+        check!(t, a.ct().hash(&orig, 0) != b.ct().hash(&orig, 0));
+        check!(t, matches!(find(a.ct(), &orig), Some((c, _)) if core::ptr::eq(&*c, &*x)));
+        check!(t, matches!(find(b.ct(), &orig), Some((c, _)) if core::ptr::eq(&*c, &*y)));
+        // A namespace's flush takes its own connections only.
+        a.ct().table().flush();
+        check!(t, x.status() & bits::DYING != 0);
+        check!(t, y.status() & bits::DYING == 0);
+        check!(t, find(a.ct(), &orig).is_none());
+        check!(t, find(b.ct(), &orig).is_some());
+        b.ct().table().flush();
+        check!(t, y.status() & bits::DYING != 0);
     }
 
     fn the_count_follows_allocation_and_freeing() {
@@ -260,7 +282,7 @@ kunit_suite!("rust_conntrack_table", t => {
         drop(c);
         check_eq!(t, count(), 0);
         let Some(c) = conn(ct, &tuple(8, 1001), 30, bits::ASSURED) else { return check!(t, false) };
-        check!(t, ct.table.insert(&c, time::now()).is_ok());
+        check!(t, ct.table().insert(&c, time::now()).is_ok());
         // At the limit, with nothing to evict, a new one is refused and not counted.
         ct.limit.store(1, Ordering::Relaxed);
         check!(t, conn(ct, &tuple(8, 1002), 30, 0).is_none());
@@ -270,7 +292,7 @@ kunit_suite!("rust_conntrack_table", t => {
         check_eq!(t, count(), 2);
         drop(other);
         check_eq!(t, count(), 1);
-        ct.table.kill(&c);
+        ct.table().kill(&c);
         drop(c);
         // Confirmed: freed after a grace period.
         rcu_barrier();

@@ -179,40 +179,6 @@ impl Table {
         }
     }
 
-    /// Finds `owner`'s live connection with tuple `t` in either direction, in `zone` as that
-    /// direction sees it, and takes a reference on it; `hash` is the raw hash of `t` in the
-    /// zone's original direction. Expired connections found on the way are removed.
-    #[inline(always)]
-    fn find(
-        &self,
-        owner: &CtNet,
-        t: &Tuple,
-        zone: Zone,
-        hash: u32,
-        now: u32,
-        rcu: &Rcu,
-    ) -> Option<(ARef<Conn>, Dir)> {
-        for (conn, dir) in self.walk(self.bucket(hash), rcu) {
-            if conn.tuple(dir) != *t
-                || !conn.owned_by(owner)
-                || conn.zone().id_of(dir) != zone.id_of(dir)
-            {
-                continue;
-            }
-            if conn.status() & bits::DYING != 0 {
-                continue;
-            }
-            if conn.expired(now) {
-                self.kill(conn, Origin::TRACKER);
-                continue;
-            }
-            if let Some(conn) = conn.try_get() {
-                return Some((conn, dir));
-            }
-        }
-        None
-    }
-
     /// Links an unconfirmed connection into the table and marks it confirmed, its timeout
     /// counted from `now`.
     fn insert(&self, conn: &Conn, now: u32) -> Result<(), InsertError> {
@@ -376,7 +342,23 @@ impl<'a> NetTable<'a> {
         now: u32,
         rcu: &Rcu,
     ) -> Option<(ARef<Conn>, Dir)> {
-        self.table.find(self.owner, t, zone, hash, now, rcu)
+        for (conn, dir) in self.table.walk(self.bucket(hash), rcu) {
+            if conn.tuple(dir) != *t
+                || !conn.owned_by(self.owner)
+                || conn.zone().id_of(dir) != zone.id_of(dir)
+                || conn.status() & bits::DYING != 0
+            {
+                continue;
+            }
+            if conn.expired(now) {
+                self.table.kill(conn, Origin::TRACKER);
+                continue;
+            }
+            if let Some(conn) = conn.try_get() {
+                return Some((conn, dir));
+            }
+        }
+        None
     }
 
     /// Links an unconfirmed connection of the namespace into the table and marks it

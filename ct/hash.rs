@@ -248,4 +248,15 @@ mod tests {
         let u = Tuple::new(L3::Ipv4, ipproto::UDP, [1; 16], [2; 16], 3, 2);
         assert_ne!(KEY.hash(&t), KEY.hash(&u));
     }
+
+    #[test]
+    fn hashcraft_hashes_as_the_tracker() {
+        // tests/tools/hashcraft.c crafts tuples for the zero key: it must agree on this one.
+        let mut src = [0; 16];
+        src[..4].copy_from_slice(&[10, 9, 0, 1]);
+        let mut dst = [0; 16];
+        dst[..4].copy_from_slice(&[10, 0, 1, 2]);
+        let t = Tuple::new(L3::Ipv4, ipproto::UDP, src, dst, 1024, 53);
+        assert_eq!(HashKey([0, 0]).hash(&t), 0x033e_0a23);
+    }
 }

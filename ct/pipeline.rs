@@ -39,9 +39,10 @@ fn allows_clash(proto: u8) -> bool {
 /// translated winner of another flow means the loser's translation clashes: its packet is
 /// dropped.
 fn may_join(winner: &Conn, loser: &Conn) -> bool {
-    winner.status() & nat_bits::NAT_DONE_MASK == 0
-        || (winner.tuple(Dir::Original) == loser.tuple(Dir::Original)
-            && winner.tuple(Dir::Reply) == loser.tuple(Dir::Reply))
+    let same = |dir| {
+        winner.tuple(dir) == loser.tuple(dir) && winner.zone().id_of(dir) == loser.zone().id_of(dir)
+    };
+    winner.status() & nat_bits::NAT_DONE_MASK == 0 || (same(Dir::Original) && same(Dir::Reply))
 }
 
 impl HookHandler for CtNet {

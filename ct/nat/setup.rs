@@ -49,8 +49,12 @@ impl NatEnv for TableEnv<'_> {
         else {
             return false;
         };
-        // The same flow met twice (a retransmission before its answer): confirmation sorts it.
-        if dir == Dir::Reply && other.tuple(Dir::Original) == self.conn.tuple(Dir::Original) {
+        // The same flow met twice (a retransmission before its answer), in the same zone:
+        // confirmation sorts it.
+        if dir == Dir::Reply
+            && other.tuple(Dir::Original) == self.conn.tuple(Dir::Original)
+            && other.zone().id_of(Dir::Original) == self.zone.id_of(Dir::Original)
+        {
             return false;
         }
         self.ct.stats.inc(|s| &s.found);

@@ -27,6 +27,7 @@ log "booting the debug kernel with 4 vCPUs (console: $guest_log)"
 splats='BUG:|WARNING:|KASAN:|UBSAN:|Kernel panic|Oops|general protection fault|suspicious RCU usage|possible circular locking|possible recursive locking|inconsistent lock state|lock held when returning|rcu_.*detected stall|self-detected stall|unreferenced object|refcount_t:|list_add corruption|list_del corruption|kernel BUG at|sleeping function called from invalid context|DEBUG_LOCKS_WARN_ON'
 # One pass over the console: each scenario's checks, figures, splats and time.
 awk -v splats="$splats" '
+	{ sub(/\r$/, "") }
 	/^== stress [0-9]/ && !/ took / { s = $3; order[++n] = s; next }
 	/^== stress [0-9].* took / { secs[$3] = $5; s = ""; next }
 	/^SELFTEST ok / { ok[s]++; next }

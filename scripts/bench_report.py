@@ -191,6 +191,9 @@ def main():
     lines += ["", "| expiring 1M connections | nf_conntrack | rust_conntrack | rust / nf_conntrack |", "|---|---|---|---|"]
     for m, label in [("expiry_ms_after_refresh", "time until the table is empty, ms"),
                      ("expiry_longest_pause_us", "longest pause seen by a spinning task, µs"),
+                     ("expiry_pauses_over_1ms", "pauses over 1 ms"),
+                     ("idle_longest_pause_us", "baseline, nothing expiring for 30 s: longest pause, µs"),
+                     ("idle_pauses_over_1ms", "baseline: pauses over 1 ms"),
                      ("entries_left", "entries left when the wait ended")]:
         a, b = s("nf_conntrack", m), s("rust_conntrack", m)
         lines.append(f"| {label} | {fmt(a)} | {fmt(b)} | {fmt(ratio(b, a), 2)} |")

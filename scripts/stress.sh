@@ -22,7 +22,7 @@ log "booting the debug kernel with 4 vCPUs (console: $guest_log)"
 "$RCT_ROOT/qemu/run.sh" -k "$kdir" -q -c 4 -m 2048 -t "${RCT_STRESS_LIMIT:-10800}" -l "$guest_log" \
 	-f "$RCT_ROOT/rust_conntrack.ko" -f "$RCT_ROOT/tests:tests" -f "$out/stress-tools:tools" \
 	-f "$RCT_ROOT/scripts/modprobe.d:modprobe.d" \
-	-- "RCT_STRESS='${T:-}' bash tests/stress/guest.sh" || true
+	-- "RCT_STRESS='${T:-}' CHURN_NAMESPACES=${CHURN_NAMESPACES:-1000} bash tests/stress/guest.sh" || true
 
 splats='BUG:|WARNING:|KASAN:|UBSAN:|Kernel panic|Oops|general protection fault|suspicious RCU usage|possible circular locking|possible recursive locking|inconsistent lock state|lock held when returning|rcu_.*detected stall|self-detected stall|unreferenced object|refcount_t:|list_add corruption|list_del corruption|kernel BUG at|sleeping function called from invalid context|DEBUG_LOCKS_WARN_ON'
 # One pass over the console: each scenario's checks, figures, splats and time.

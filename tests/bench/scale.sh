@@ -45,6 +45,8 @@ lookup() {
 	printf '%s\n' "$a" "$b" "$c" | sort -n | sed -n 2p
 }
 # populate NET COUNT: COUNT new connections from tuple set NET.
+# gap FIELD: a figure of the last gapmeter run (max_gap_us, gaps_over_1ms).
+gap() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" /tmp/gaps; }
 populate() { NEW_NET=$1 PG_DELAY=$(($2 < 100000 ? 20000 : 0)) pktgen "$2" new >/dev/null; }
 
 for config in nf_conntrack rust_conntrack; do
@@ -82,8 +84,8 @@ for config in nf_conntrack rust_conntrack; do
 	# The pauses a spinning task sees with the table full and nothing expiring: what the host
 	# and TCG cost, the baseline of the expiry's pauses below.
 	gapmeter 30 > /tmp/gaps
-	result 1 "$config" idle_longest_pause_us "$(sed -n 's/^max_gap_us=\([0-9]*\).*/\1/p' /tmp/gaps)"
-	result 1 "$config" idle_pauses_over_1ms "$(sed -n 's/.*gaps_over_1ms=\([0-9]*\).*/\1/p' /tmp/gaps)"
+	result 1 "$config" idle_longest_pause_us "$(gap max_gap_us)"
+	result 1 "$config" idle_pauses_over_1ms "$(gap gaps_over_1ms)"
 
 	# Every entry again, now with a one-second timeout; then time the collector.
 	sysctl -qw net.netfilter.nf_conntrack_udp_timeout=1
@@ -101,8 +103,8 @@ for config in nf_conntrack rust_conntrack; do
 	result 1 "$config" refresh_pass_ms $(((refreshed - start) / 1000))
 	result 1 "$config" expiry_ms_after_refresh $(((done_at - refreshed) / 1000))
 	result 1 "$config" entries_left "$(count)"
-	result 1 "$config" expiry_longest_pause_us "$(sed -n 's/^max_gap_us=\([0-9]*\).*/\1/p' /tmp/gaps)"
-	result 1 "$config" expiry_pauses_over_1ms "$(sed -n 's/.*gaps_over_1ms=\([0-9]*\).*/\1/p' /tmp/gaps)"
+	result 1 "$config" expiry_longest_pause_us "$(gap max_gap_us)"
+	result 1 "$config" expiry_pauses_over_1ms "$(gap gaps_over_1ms)"
 	deconfigure -
 done
 echo "BENCH done"

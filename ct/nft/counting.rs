@@ -53,12 +53,14 @@ impl List {
 
     /// Counts `packet`'s connection in `table`'s namespace (see [`conncount::count`]).
     pub(crate) fn count(&mut self, table: &mut Table<'_>, packet: &Packet) -> Option<usize> {
+        table.tick();
         let (entries, pace) = self.parts();
         conncount::count(entries, pace, table, packet, table.now, this_cpu())
     }
 
     /// Prunes the list (see [`conncount::gc`]); returns whether it is empty.
     pub(crate) fn gc(&mut self, table: &mut Table<'_>) -> bool {
+        table.tick();
         let (entries, pace) = self.parts();
         conncount::gc(entries, pace, table, table.now, this_cpu())
     }
@@ -112,6 +114,14 @@ impl<'a> Table<'a> {
             rcu,
             now: time::now(),
         }
+    }
+
+    /// Reads the time again, returning it. A list is counted at a time read under its lock, so
+    /// that no entry it holds is newer: one added by another CPU a jiffy later would otherwise
+    /// seem ages old, and be dropped before its connection is confirmed.
+    pub(crate) fn tick(&mut self) -> u32 {
+        self.now = time::now();
+        self.now
     }
 }
 

@@ -153,9 +153,9 @@ impl Match for Connlimit {
             let rcu = pkt.state().rcu();
             let ct = pkt.state().net().state::<CtNet>(rcu)?;
             let mut table = Table::new(ct, rcu);
-            let now = table.now;
             let at = counts.hash.words(&key.words()) as usize % BUCKETS;
             let mut buckets = counts.buckets.lock();
+            let now = table.tick();
             let bucket = buckets.as_mut_slice().get_mut(at)?;
             connlimit::count(bucket, key, &mut table, &packet, now, this_cpu())
         })();

@@ -57,8 +57,11 @@ for p in conntrack_dump_flush nf_queue; do
 	gcc "${cflags[@]}" $(pkg-config --cflags libmnl) -o "$nf/$p" "$nf/$p.c" $(pkg-config --libs libmnl)
 done
 gcc "${cflags[@]}" -o "$stage/net/ip_defrag" "$ksrc/net/ip_defrag.c"
-# The guest's tools for them, first in their PATH: timeout(1) with durations for emulation.
+# The guest's tools for them, first in their PATH, with durations for emulation: timeout(1),
+# sysctl(8), and nf_queue in place of the helper.
 cp "$RCT_ROOT"/tests/upstream/bin/* "$stage/bin/"
+mv "$nf/nf_queue" "$stage/bin/nf_queue.bin"
+mv "$stage/bin/nf_queue" "$nf/nf_queue"
 
 # packetdrill is not packaged: built from its source when the source is here.
 pd_src=${PACKETDRILL_SRC:-$RCT_ROOT/../shared/vendor/packetdrill}

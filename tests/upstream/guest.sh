@@ -122,8 +122,9 @@ run_one() { # TRACKER TEST
 	fi
 }
 
-for tracker in $RCT_TRACKERS; do
-	for t in $RCT_UPSTREAM; do
+# Test by test, each under every tracker in turn: a run cut short still pairs its results.
+for t in $RCT_UPSTREAM; do
+	for tracker in $RCT_TRACKERS; do
 		echo "== upstream $tracker $t"
 		run_one "$tracker" "$t"
 	done

@@ -43,5 +43,8 @@ send 10.0.1.1 7000 0
 send 10.0.1.3 7000 0
 send 10.0.1.4 7000 0
 send 10.0.1.1 7001 0
+# In a both are one flow, replied: a stream (assured) if the second comes two seconds after the
+# first. Wait so that it surely does, however slow the machine.
+sleep 3
 send 10.0.1.1 7001 32
 sleep 1

@@ -28,7 +28,7 @@ rules() {
 }
 
 run() { # TRACKER SCENARIO
-	local tracker=$1 scenario=$2 n
+	local tracker=$1 scenario=$2 n start=$SECONDS
 	topology "$tracker"
 	(. "$DIFF/$scenario.sh") >/dev/null 2>&1
 	for n in "${DIFF_NS[@]}"; do
@@ -39,6 +39,7 @@ run() { # TRACKER SCENARIO
 		ip netns exec "$n" nft flush ruleset
 	done
 	cleanup
+	echo "# $scenario under $tracker: $((SECONDS - start)) s"
 }
 
 scenarios=$(ls "$DIFF"/*.sh | xargs -n1 basename | sed 's/\.sh$//' | grep -v '^lib$')

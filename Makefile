@@ -5,6 +5,7 @@
 #   make check        run every test: userspace, KUnit and QEMU selftests
 #   make run          boot the test kernel, load the module, drive traffic, show the table
 #   make bench        benchmarks against nf_conntrack on the bench kernel
+#   make profile      where a TCP round trip's instructions go, by function, under each tracker
 #   make kselftest    the kernel's netfilter selftests under both trackers (T=, TRACKER=)
 #   make stress       floods, churn, unload under traffic, faults, malformed packets (T=)
 #   make install      install the module for KDIR's kernel, and the modprobe configuration
@@ -16,7 +17,7 @@ KDIR ?= $(shell $(ROOT)/scripts/kernel.sh debug)
 KMAKE = $(MAKE) -C $(KDIR) M=$(ROOT) LLVM=1 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc CLIPPY_DRIVER=/usr/bin/clippy-driver \
 	BINDGEN=$(or $(shell command -v bindgen),$(HOME)/.cargo/bin/bindgen)
 
-.PHONY: all modules kunit clean check run bench kselftest stress install fmt
+.PHONY: all modules kunit clean check run bench profile kselftest stress install fmt
 
 all modules:
 	+$(KMAKE) $(if $(CLIPPY),CLIPPY=1) modules
@@ -37,6 +38,9 @@ run:
 
 bench:
 	$(ROOT)/scripts/bench.sh
+
+profile:
+	$(ROOT)/scripts/bench.sh profile
 
 kselftest:
 	$(ROOT)/scripts/kselftest.sh

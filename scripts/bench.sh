@@ -12,6 +12,9 @@
 #
 # Results, with the raw samples, go to results/<date>/ (RESULTS overrides): summary.md and a
 # plot of lookup cost against table size.
+#
+# `bench.sh profile` (`make profile`) boots once instead, instruction-counted, to sample with
+# perf where a TCP round trip's instructions go under each tracker: profile.md.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -31,6 +34,19 @@ results=${RESULTS:-$RCT_ROOT/results/$(date -u +%Y-%m-%d-%H%M)}
 mkdir -p "$results"
 files=(-f "$out/rust_conntrack.ko" -f "$out/tools:tools" -f "$RCT_ROOT/tests:tests")
 start=$(date +%s)
+
+if [ "${1:-}" = profile ]; then
+	command -v rustfilt >/dev/null || PATH=$HOME/.cargo/bin:$PATH
+	command -v rustfilt >/dev/null || cargo install -q rustfilt || echo "rustfilt missing: Rust symbols stay mangled" >&2
+	log "profiling the TCP round trip (console: $results/profile.log)"
+	"$RCT_ROOT/qemu/run.sh" -k "$kdir" -i -m 2048 -q -t 1500 -l "$results/profile.log" "${files[@]}" \
+		-- "bash tests/bench/profile.sh" || die "the profile boot failed; see $results/profile.log"
+	python3 "$RCT_ROOT/scripts/profile_report.py" "$results"
+	cat "$results/profile.md"
+	echo
+	echo "results: $results"
+	exit
+fi
 
 log "boot 1 of 2: instruction-counted costs, $ROUNDS rounds (console: $results/icount.log)"
 "$RCT_ROOT/qemu/run.sh" -k "$kdir" -i -m 2048 -q -t 1500 -l "$results/icount.log" "${files[@]}" \

@@ -14,6 +14,8 @@ packages=(
 	procps util-linux iptables conntrack conntrackd ipvsadm iperf3 tcpdump python3-scapy
 	# C helpers of the upstream selftests, and packetdrill
 	libmnl-dev pkg-config make
+	# make profile
+	linux-perf
 )
 bindgen_version=0.69.5
 

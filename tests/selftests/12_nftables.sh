@@ -79,23 +79,27 @@ check "and out of the table" bash -c "! ip netns exec b cat /proc/net/nf_conntra
 check_eq "a zone set before tracking is the connection's" 1 "$(count b zone)"
 check "the table shows it" bash -c "ip netns exec b cat /proc/net/nf_conntrack | grep -q 'dport=5556 .*zone=7 '"
 
-# Parallel connections: at most two to 8000, one per host to 8001.
+# Parallel connections: at most two to 8000, one per host to 8001. They stay open until the
+# checks are done: one that closes leaves the counts, and its host's set element goes with it.
 for port in 8000 8001; do
-	ip netns exec b socat "TCP4-LISTEN:$port,reuseaddr,fork" SYSTEM:'echo hello; sleep 20' &
+	ip netns exec b socat "TCP4-LISTEN:$port,reuseaddr,fork" SYSTEM:'echo hello; sleep 300' &
 	wait_listen b tcp "$port"
 done
 for i in 1 2 3; do
-	sleep 20 | ip netns exec a socat - "TCP4:10.0.1.2:8000,sourceport=4100$i" > "/tmp/limit$i" 2>&1 &
+	sleep 300 2>/dev/null | ip netns exec a socat - "TCP4:10.0.1.2:8000,sourceport=4100$i" > "/tmp/limit$i" 2>&1 &
 	sleep 0.5
-	sleep 20 | ip netns exec a socat - "TCP4:10.0.1.2:8001,sourceport=4200$i" > "/tmp/host$i" 2>&1 &
+	sleep 300 2>/dev/null | ip netns exec a socat - "TCP4:10.0.1.2:8001,sourceport=4200$i" > "/tmp/host$i" 2>&1 &
 	sleep 0.5
 done
 sleep 2
+check "the set remembers the host" bash -c 'set=$(ip netns exec b nft list set inet fw hosts | tr -s "\t\n" "  ")
+	echo "$set"; [[ $set == *"elements = { 10.0.1.1 ct count over 1 }"* ]]'
 check_eq "two connections to 8000 were let in" 2 "$(cat /tmp/limit[123] | grep -c hello)"
 check_ge "the third was refused" 1 "$(count b limit)"
 check_eq "one per host to 8001" 1 "$(cat /tmp/host[123] | grep -c hello)"
 check_ge "the others were refused" 2 "$(count b per-host)"
-check "the set remembers the host" bash -c "ip netns exec b nft list set inet fw hosts | grep -q 10.0.1.1"
+# Done with them: the clients go.
+ip netns pids a | xargs -r kill 2>/dev/null
 
 # Every key, printed back as written (counters aside).
 ip netns exec b nft -f - <<'NFT'

@@ -85,6 +85,9 @@ upstream() {
 		esac
 	done < <(CHECK=1 T= TRACKER= "$RCT_ROOT/scripts/kselftest.sh" 2>&1 | tee "$out/kselftest.txt" |
 		sed -n 's/^rust_conntrack \([^ ]*\) \(PASS\|FAIL\|SKIP\) .*/\2 \1/p')
+	# What a failing test showed, for a run whose files are gone once it ends (CI).
+	sed -n '/^rust_conntrack [^ ]* FAIL /,/^[^ ]/{/^rust_conntrack [^ ]* FAIL \|^        /p}' \
+		"$out/kselftest.txt" | head -n 40
 	# Tests that gave no result at all (the guest died) count only in the runner's last line.
 	grep -q '^[0-9]* passed, 0 failed' "$out/kselftest.txt" ||
 		result fail "upstream run" "$(tail -n 1 "$out/kselftest.txt"), see $out/kselftest.txt"

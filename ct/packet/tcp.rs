@@ -41,6 +41,9 @@ mod option {
     /// SACK permitted, with its length.
     pub(super) const SACK_PERM: u8 = 4;
     pub(super) const SACK_PERM_LEN: usize = 2;
+    /// Timestamps, with its length.
+    pub(super) const TIMESTAMP: u8 = 8;
+    pub(super) const TIMESTAMP_LEN: u8 = 10;
     /// Selective acknowledgment: a base and blocks of two sequence numbers.
     pub(super) const SACK: u8 = 5;
     pub(super) const SACK_BASE_LEN: usize = 2;
@@ -171,8 +174,17 @@ impl TcpHeader {
             flags: self.flags(),
             options: TcpOptions::default(),
         };
-        let mut buf = [0u8; field::MAX_HEADER_LEN - field::HEADER_LEN];
         let opt_len = self.len - field::HEADER_LEN;
+        if opt_len == TIMESTAMPS_ONLY_LEN {
+            // Most segments of an open connection carry timestamps alone, aligned as every stack
+            // aligns them: nothing tracking uses.
+            let first = pkt.read::<4>(self.at + field::HEADER_LEN);
+            if first == Some(TIMESTAMPS_ONLY) {
+                seg.options.present = true;
+                return seg;
+            }
+        }
+        let mut buf = [0u8; field::MAX_HEADER_LEN - field::HEADER_LEN];
         // Options come in whole words: the data offset counts words.
         for (i, word) in buf[..opt_len].chunks_exact_mut(4).enumerate() {
             match pkt.read::<4>(self.at + field::HEADER_LEN + i * 4) {
@@ -185,6 +197,16 @@ impl TcpHeader {
         seg
     }
 }
+
+/// The first word of an option list of timestamps alone: two NOPs, then the option's kind and
+/// length; the timestamps fill the next two words.
+const TIMESTAMPS_ONLY: [u8; 4] = [
+    option::NOP,
+    option::NOP,
+    option::TIMESTAMP,
+    option::TIMESTAMP_LEN,
+];
+const TIMESTAMPS_ONLY_LEN: usize = 12;
 
 /// Reads the options nf_conntrack uses, stopping where it stops: at the end of the list, at an
 /// option too short to be one, or at one that runs past the header.

@@ -512,6 +512,35 @@ fn tcp_options_as_nf_conntrack_reads_them() {
     let mut opts = sack_option(&[(0xffff_fff0, 20)]);
     opts.extend_from_slice(&[1, 1]);
     assert_eq!(options(&opts, 0xffff_fff0).1, 20);
+    // Timestamps alone, aligned, leave only the mark that there are options; so do timestamps
+    // laid out otherwise, and a SACK after timestamps still counts.
+    let ts = [1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2];
+    let (o, sack) = options(&ts, 7);
+    assert_eq!(
+        (o, sack),
+        (
+            TcpOptions {
+                present: true,
+                ..TcpOptions::default()
+            },
+            7
+        )
+    );
+    let (o, sack) = options(&[8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 1, 1], 7);
+    assert_eq!(
+        (o, sack),
+        (
+            TcpOptions {
+                present: true,
+                ..TcpOptions::default()
+            },
+            7
+        )
+    );
+    let mut opts = ts.to_vec();
+    opts.extend(sack_option(&[(10, 90)]));
+    opts.extend_from_slice(&[1, 1]);
+    assert_eq!(options(&opts, 50).1, 90);
     // A SACK option whose length is not a whole number of blocks is skipped.
     let (_, sack) = options(&[5, 6, 0, 0, 0, 99, 0, 0], 1);
     assert_eq!(sack, 1);

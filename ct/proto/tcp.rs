@@ -33,10 +33,11 @@ pub(crate) mod flags {
     pub(crate) const CWR: u8 = 0x80;
 }
 
-/// Whether a combination of flags is one TCP uses; nf_conntrack calls the others invalid.
-pub(crate) fn valid_flags(f: u8) -> bool {
+/// The combinations of flags TCP uses, ECE, CWR and PSH aside; nf_conntrack calls the others
+/// invalid.
+const VALID_FLAGS: [u8; 9] = {
     use flags::*;
-    const VALID: [u8; 9] = [
+    [
         SYN,
         SYN | URG,
         SYN | ACK,
@@ -46,8 +47,27 @@ pub(crate) fn valid_flags(f: u8) -> bool {
         FIN | ACK | URG,
         ACK,
         ACK | URG,
-    ];
-    VALID.contains(&(f & !(ECE | CWR | PSH)))
+    ]
+};
+
+/// Flags whose value does not make a combination valid or invalid.
+const ANY_FLAGS: u8 = flags::ECE | flags::CWR | flags::PSH;
+
+/// Whether a combination of flags is one of [`VALID_FLAGS`].
+#[inline]
+pub(crate) fn valid_flags(f: u8) -> bool {
+    // Without the others the flags fit in six bits: one bit of a word per combination.
+    const SET: u64 = {
+        let mut set = 0u64;
+        let mut i = 0;
+        while i < VALID_FLAGS.len() {
+            set |= 1 << VALID_FLAGS[i];
+            i += 1;
+        }
+        set
+    };
+    const _: () = assert!(!ANY_FLAGS < 64);
+    SET >> (f & !ANY_FLAGS) & 1 != 0
 }
 
 /// TCP connection states, numbered and named as nf_conntrack's.

@@ -42,16 +42,6 @@ void rct_rcu_read_unlock(void)
 	rcu_read_unlock();
 }
 
-unsigned int rct_refcount_read(const refcount_t *r)
-{
-	return refcount_read(r);
-}
-
-bool rct_refcount_inc_not_zero(refcount_t *r)
-{
-	return refcount_inc_not_zero(r);
-}
-
 void *rct_net_generic(const struct net *net, unsigned int id)
 {
 	return net_generic(net, id);

@@ -23,9 +23,6 @@ void rct_spin_unlock_bh(spinlock_t *lock);
 void rct_rcu_read_lock(void);
 void rct_rcu_read_unlock(void);
 
-unsigned int rct_refcount_read(const refcount_t *r);
-bool rct_refcount_inc_not_zero(refcount_t *r);
-
 void *rct_net_generic(const struct net *net, unsigned int id);
 void *rct_seq_pde_data(struct seq_file *seq);
 struct proc_dir_entry *rct_net_proc(const struct net *net, bool stat);

@@ -9,6 +9,7 @@
 use super::bindings;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
+use core::sync::atomic::{AtomicI32, Ordering};
 use kernel::str::CStr;
 use kernel::sync::LockClassKey;
 use kernel::types::Opaque;
@@ -295,10 +296,18 @@ impl Refcount {
         }))
     }
 
+    /// The counter, for the atomic operations C's `refcount_t` helpers perform on it.
+    #[inline(always)]
+    fn counter(&self) -> &AtomicI32 {
+        // SAFETY: `refcount_t` is an `atomic_t`, an `int` that C only reads and writes with
+        // atomic operations; `AtomicI32` has its size and alignment, and is only used here for
+        // atomic operations too. The reference lives no longer than `self`.
+        unsafe { AtomicI32::from_ptr(self.0.get().cast::<i32>()) }
+    }
+
     /// The current count.
     pub(crate) fn read(&self) -> u32 {
-        // SAFETY: The pointer is valid.
-        unsafe { bindings::rct_refcount_read(self.0.get()) }
+        self.counter().load(Ordering::Relaxed) as u32
     }
 
     /// Takes a reference; the caller must already hold one.
@@ -307,10 +316,34 @@ impl Refcount {
         unsafe { bindings::refcount_inc(self.0.get()) };
     }
 
-    /// Takes a reference unless the count has dropped to zero.
+    /// Takes a reference unless the count has dropped to zero (`refcount_inc_not_zero()`, here
+    /// rather than behind a call, since every packet of a known connection takes one).
+    #[inline]
     pub(crate) fn inc_not_zero(&self) -> bool {
-        // SAFETY: The pointer is valid.
-        unsafe { bindings::rct_refcount_inc_not_zero(self.0.get()) }
+        let counter = self.counter();
+        let mut old = counter.load(Ordering::Relaxed);
+        while old != 0 {
+            match counter.compare_exchange_weak(
+                old,
+                old.wrapping_add(1),
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => break,
+                Err(now) => old = now,
+            }
+        }
+        if old < 0 || old.wrapping_add(1) < 0 {
+            // Saturated or about to overflow: C's warning, which pins the count at saturation.
+            // SAFETY: The pointer is valid.
+            unsafe {
+                bindings::refcount_warn_saturate(
+                    self.0.get(),
+                    bindings::refcount_saturation_type_REFCOUNT_ADD_NOT_ZERO_OVF,
+                )
+            };
+        }
+        old != 0
     }
 
     /// Drops a reference; returns whether it was the last one.
@@ -336,7 +369,6 @@ impl<T: Sync + 'static> StaticSlot<T> {
 
     /// Puts `v` in the slot if it is empty; whether it was.
     pub(crate) fn set(&self, v: &'static T) -> bool {
-        use core::sync::atomic::Ordering;
         self.ptr
             .compare_exchange(
                 core::ptr::null_mut(),
@@ -350,7 +382,6 @@ impl<T: Sync + 'static> StaticSlot<T> {
     /// Empties the slot if it holds `v`, then waits for readers that may have found it
     /// (process context).
     pub(crate) fn clear(&self, v: &'static T) {
-        use core::sync::atomic::Ordering;
         let _ = self.ptr.compare_exchange(
             (v as *const T).cast_mut(),
             core::ptr::null_mut(),

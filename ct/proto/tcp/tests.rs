@@ -439,6 +439,14 @@ fn flag_combinations() {
 }
 
 #[test]
+fn every_flag_byte_is_judged_by_its_combination() {
+    for f in 0..=u8::MAX {
+        let want = VALID_FLAGS.contains(&(f & !ANY_FLAGS));
+        assert_eq!(valid_flags(f), want, "{f:#x}");
+    }
+}
+
+#[test]
 fn state_fits_its_slots() {
     assert!(core::mem::size_of::<ProtoState>() <= 8);
     assert_eq!(core::mem::size_of::<TcpWindow>(), 44);

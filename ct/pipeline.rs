@@ -91,6 +91,10 @@ const LOG_ANY: u8 = 255;
 
 /// Tracks one packet entering the stack or leaving this host. `state` is the hook's, for
 /// logging.
+///
+/// Not inlined into the hook: the confirming hooks, which run as often, would pay for its
+/// frame.
+#[inline(never)]
 pub(crate) fn track(
     ct: &CtNet,
     l3: L3,

@@ -70,8 +70,8 @@ impl<T: Counters> PerCpu<T> {
             "a per-CPU counter must be a field of its set"
         );
         // SAFETY: `offset` is that of a `u32` inside `T`, so the per-CPU address is that of the
-        // counter on every CPU.
-        unsafe { bindings::rct_this_cpu_inc_at(self.ptr.as_ptr().cast(), offset) };
+        // counter on every CPU, in an allocation that lives as long as `self`.
+        unsafe { this_cpu_inc(self.ptr.as_ptr().cast::<u8>().wrapping_add(offset)) };
     }
 
     /// The counters of each possible CPU, read without synchronisation.
@@ -102,6 +102,29 @@ impl<T: Counters> Drop for PerCpu<T> {
 unsafe impl Counters for crate::ct::format::Stats {}
 // SAFETY: An array of `u32`s.
 unsafe impl Counters for crate::ct::state::HookCounts {}
+
+/// Adds one to this CPU's copy of the `u32` at per-CPU address `counter` (`this_cpu_inc()`).
+///
+/// # Safety
+///
+/// `counter` must be the per-CPU address of a `u32` in a live per-CPU allocation, changed only
+/// by per-CPU operations.
+#[inline(always)]
+unsafe fn this_cpu_inc(counter: *mut u8) {
+    // SAFETY: On x86-64 the GS base of every CPU is the start of its per-CPU area, and a per-CPU
+    // address is an offset into that area: one `inc` with the GS prefix adds to this CPU's
+    // copy, as C's `this_cpu_inc()` does, and no preemption or interrupt can split it. The
+    // caller guarantees the address.
+    #[cfg(all(target_arch = "x86_64", CONFIG_SMP))]
+    unsafe {
+        core::arch::asm!("incl %gs:({0})", in(reg) counter, options(att_syntax, nostack))
+    };
+    // SAFETY: As above, by the C function.
+    #[cfg(not(all(target_arch = "x86_64", CONFIG_SMP)))]
+    unsafe {
+        bindings::rct_this_cpu_inc_at(counter.cast(), 0)
+    };
+}
 
 /// The number of the CPU the caller runs on; it may run elsewhere by the time it looks.
 pub(crate) fn this_cpu() -> u32 {

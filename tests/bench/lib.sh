@@ -100,3 +100,40 @@ pktgen() {
 	sed -n 's/^Result: OK: \([0-9]*\)(.* usec, \([0-9]*\) .*/\1 \2/p' /proc/net/pktgen/d0 |
 		awk '{ printf "%.1f\n", $1 * 1000 / $2 }'
 }
+
+count() { cat /proc/sys/net/netfilter/nf_conntrack_count; }
+nearly_empty() { [ "$(count)" -le 1 ]; }
+# populate NET COUNT: COUNT new connections from tuple set NET (short runs spread out: with a
+# coarse clock pktgen cannot divide by a zero run time).
+populate() { NEW_NET=$1 PG_DELAY=$(($2 < 100000 ? 20000 : 0)) pktgen "$2" new >/dev/null; }
+# gap FIELD: a figure of the last gapmeter run (max_gap_us, gaps_over_1ms).
+gap() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" /tmp/gaps; }
+
+# expire CONFIG PREFIX SECS: with a million connections of tuple sets 1 to 3 in the table, the
+# pauses a spinning task sees in SECS seconds while nothing expires (what the host, TCG and the
+# collectors' idle walks cost: the baseline), then every entry again with a one-second timeout,
+# the time until the table is empty and the pauses meanwhile. Results are named
+# PREFIX<measure>.
+expire() {
+	local config=$1 p=$2 start refreshed done_at meter
+	gapmeter "$3" > /tmp/gaps
+	result 1 "$config" "${p}idle_longest_pause_us" "$(gap max_gap_us)"
+	result 1 "$config" "${p}idle_pauses_over_1ms" "$(gap gaps_over_1ms)"
+	sysctl -qw net.netfilter.nf_conntrack_udp_timeout=1
+	start=${EPOCHREALTIME/./}
+	populate 1 1000
+	populate 2 99000
+	populate 3 900000
+	refreshed=${EPOCHREALTIME/./}
+	gapmeter 160 > /tmp/gaps &
+	meter=$!
+	wait_for 150 nearly_empty
+	done_at=${EPOCHREALTIME/./}
+	kill "$meter" 2>/dev/null
+	wait "$meter" 2>/dev/null
+	result 1 "$config" "${p}refresh_pass_ms" $(((refreshed - start) / 1000))
+	result 1 "$config" "${p}expiry_ms_after_refresh" $(((done_at - refreshed) / 1000))
+	result 1 "$config" "${p}entries_left" "$(count)"
+	result 1 "$config" "${p}expiry_longest_pause_us" "$(gap max_gap_us)"
+	result 1 "$config" "${p}expiry_pauses_over_1ms" "$(gap gaps_over_1ms)"
+}

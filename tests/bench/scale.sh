@@ -36,18 +36,12 @@ slab_bytes() { # CACHE: bytes in use by a slab cache
 	awk -v c="$1" '$1 == c { print $2 * $4 }' /proc/slabinfo
 }
 mem_used() { awk '/^MemTotal/ { t = $2 } /^MemAvailable/ { a = $2 } END { print (t - a) * 1024 }' /proc/meminfo; }
-count() { cat /proc/sys/net/netfilter/nf_conntrack_count; }
-nearly_empty() { [ "$(count)" -le 1 ]; }
 # lookup: the median of three samples of an established flow, in ns per packet.
 lookup() {
 	local a b c
 	a=$(pktgen 200000 flow) b=$(pktgen 200000 flow) c=$(pktgen 200000 flow)
 	printf '%s\n' "$a" "$b" "$c" | sort -n | sed -n 2p
 }
-# populate NET COUNT: COUNT new connections from tuple set NET.
-# gap FIELD: a figure of the last gapmeter run (max_gap_us, gaps_over_1ms).
-gap() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" /tmp/gaps; }
-populate() { NEW_NET=$1 PG_DELAY=$(($2 < 100000 ? 20000 : 0)) pktgen "$2" new >/dev/null; }
 
 for config in nf_conntrack rust_conntrack; do
 	cache=$config
@@ -81,30 +75,7 @@ for config in nf_conntrack rust_conntrack; do
 	result 1 "$config" entries_1m "$(count)"
 	result 1 "$config" lookup_ns_per_packet_1m "$(lookup)"
 
-	# The pauses a spinning task sees with the table full and nothing expiring: what the host
-	# and TCG cost, the baseline of the expiry's pauses below.
-	gapmeter 30 > /tmp/gaps
-	result 1 "$config" idle_longest_pause_us "$(gap max_gap_us)"
-	result 1 "$config" idle_pauses_over_1ms "$(gap gaps_over_1ms)"
-
-	# Every entry again, now with a one-second timeout; then time the collector.
-	sysctl -qw net.netfilter.nf_conntrack_udp_timeout=1
-	start=${EPOCHREALTIME/./}
-	populate 1 1000
-	populate 2 99000
-	populate 3 900000
-	refreshed=${EPOCHREALTIME/./}
-	gapmeter 160 > /tmp/gaps &
-	meter=$!
-	wait_for 150 nearly_empty
-	done_at=${EPOCHREALTIME/./}
-	kill "$meter" 2>/dev/null
-	wait "$meter" 2>/dev/null
-	result 1 "$config" refresh_pass_ms $(((refreshed - start) / 1000))
-	result 1 "$config" expiry_ms_after_refresh $(((done_at - refreshed) / 1000))
-	result 1 "$config" entries_left "$(count)"
-	result 1 "$config" expiry_longest_pause_us "$(gap max_gap_us)"
-	result 1 "$config" expiry_pauses_over_1ms "$(gap gaps_over_1ms)"
+	expire "$config" "" 30
 	deconfigure -
 done
 echo "BENCH done"

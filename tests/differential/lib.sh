@@ -13,12 +13,14 @@ topology() { # TRACKER
 	local n
 	for n in "${DIFF_NS[@]}"; do ip netns add "$n"; done
 	# Few processes: on the debug kernel each costs about a second, and this runs twice per
-	# scenario. Unanswered and ICMP entries outlive the listing, however slowly the guest runs.
+	# scenario. Unanswered, closed and ICMP entries outlive the listing, however slowly the guest
+	# runs.
 	for n in "${DIFF_NS[@]}"; do
 		ip netns exec "$n" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
 			net.ipv6.conf.default.accept_dad=0 net.netfilter.nf_conntrack_acct=1 \
 			net.netfilter.nf_conntrack_udp_timeout=300 net.netfilter.nf_conntrack_icmp_timeout=300 \
 			net.netfilter.nf_conntrack_icmpv6_timeout=300 \
+			net.netfilter.nf_conntrack_tcp_timeout_time_wait=600 \
 			$([ "$n" = r ] && echo net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1)
 	done
 	ip -b - <<-'IP'

@@ -15,8 +15,8 @@
 #
 # The guest runs COMMAND with bash in /rct, with the console as its output; its root is the
 # host's filesystem, read-only under a tmpfs overlay (qemu/init). TCG is the accelerator unless
-# a short probe shows that a KVM guest boots on this host. One guest runs at a time: a second
-# caller waits for the first.
+# a short probe shows that a KVM guest boots on this host. One guest runs at a time in each
+# lane (RCT_GUEST_LANE, default 1): a second caller waits for the first.
 set -euo pipefail
 . "$(dirname "$0")/../scripts/env.sh"
 
@@ -90,6 +90,7 @@ qemu=(qemu-system-x86_64 -nodefaults -no-user-config -nographic -no-reboot
 	-serial stdio)
 set +e
 lock="$RCT_CACHE/.guest.lock"
+[ "${RCT_GUEST_LANE:-1}" = 1 ] || lock+=".$RCT_GUEST_LANE"
 if [ -n "$quiet" ]; then
 	flock "$lock" timeout -k 5 "$limit" "${qemu[@]}" < /dev/null > "$log" 2>&1
 else

@@ -198,7 +198,9 @@ def main():
                          ("idle_pauses_over_1ms", "baseline: pauses over 1 ms"),
                          ("entries_left", "entries left when the wait ended")]:
             a, b = s("nf_conntrack", p + m), s("rust_conntrack", p + m)
-            lines.append(f"| {label} | {fmt(a)} | {fmt(b)} | {fmt(ratio(b, a), 2)} |")
+            # No ratio to zero: both measured, nf_conntrack's is none at all.
+            r = "–" if a == 0 and b is not None else fmt(ratio(b, a), 2)
+            lines.append(f"| {label} | {fmt(a)} | {fmt(b)} | {r} |")
     if svg_plot(samples, results / "lookup.svg"):
         lines += ["", "![lookup cost against table size](lookup.svg)"]
     if wall is not None:

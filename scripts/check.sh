@@ -8,8 +8,9 @@
 #
 # Steps: install what is missing, build the debug test kernel (cached), run the userspace tests
 # of ct/, check formatting and clippy, build the module and its KUnit build, boot the kernel in
-# QEMU to run the KUnit suites and the selftests, fail on any kernel splat in the guest log, and
-# run the kernel's own netfilter selftests that tests/upstream/expected says pass.
+# QEMU to run the KUnit suites and the selftests, fail on any kernel splat in the guest logs, and
+# run the kernel's own netfilter selftests that tests/upstream/expected says pass. The boots run
+# two at a time, one for each host core.
 set -uo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -73,9 +74,15 @@ if want lint; then
 	fi
 fi
 
-# The upstream selftests expected to pass, in a boot of their own; each must pass.
-upstream() {
-	grep -qE '^[^#]*\s+pass(\s|$)' "$RCT_ROOT/tests/upstream/expected" || return 0
+# The upstream selftests expected to pass, in a boot of their own: upstream_run boots it,
+# upstream_report gives the results, each of which must pass.
+upstream_listed() { grep -qE '^[^#]*\s+pass(\s|$)' "$RCT_ROOT/tests/upstream/expected"; }
+upstream_run() {
+	upstream_listed || return 0
+	CHECK=1 T= TRACKER= "$RCT_ROOT/scripts/kselftest.sh" > "$out/kselftest.txt" 2>&1
+}
+upstream_report() {
+	upstream_listed || return 0
 	log "the kernel's netfilter selftests expected to pass (console: $out/kselftest.log)"
 	local line
 	while read -r line; do
@@ -83,8 +90,7 @@ upstream() {
 		"PASS "*) result ok "upstream ${line#PASS }" ;;
 		"FAIL "* | "SKIP "*) result fail "upstream ${line#* }" ;;
 		esac
-	done < <(CHECK=1 T= TRACKER= "$RCT_ROOT/scripts/kselftest.sh" 2>&1 | tee "$out/kselftest.txt" |
-		sed -n 's/^rust_conntrack \([^ ]*\) \(PASS\|FAIL\|SKIP\) .*/\2 \1/p')
+	done < <(sed -n 's/^rust_conntrack \([^ ]*\) \(PASS\|FAIL\|SKIP\) .*/\2 \1/p' "$out/kselftest.txt")
 	# What a failing test showed, for a run whose files are gone once it ends (CI).
 	sed -n '/^rust_conntrack [^ ]* FAIL /,/^[^ ]/{/^rust_conntrack [^ ]* FAIL \|^        /p}' \
 		"$out/kselftest.txt" | head -n 40
@@ -94,7 +100,11 @@ upstream() {
 }
 
 if [ -n "${T:-}" ] && [ ${#guest_tests[@]} -eq 0 ]; then
-	want upstream && upstream
+	if want upstream; then
+		log "the kernel's netfilter selftests expected to pass"
+		upstream_run
+		upstream_report
+	fi
 	finish
 fi
 
@@ -110,17 +120,51 @@ fi
 result ok "module build"
 grep -E "^(warning|error)" "$out/build.log" && result fail "module build warnings" "see $out/build.log"
 
-log "booting the test kernel: KUnit suites and selftests (the console goes to $out/guest.log)"
+# The guest's work runs in two lanes side by side, each emulated on a host core of its own: in
+# one, a boot for the KUnit suites and every selftest but the differential test; in the other,
+# a boot for the differential test, then the upstream selftests' boot.
+if [ ${#guest_tests[@]} -eq 0 ]; then
+	guest_tests=(kunit)
+	for f in "$RCT_ROOT"/tests/selftests/[0-9]*.sh; do
+		f=${f##*/}
+		guest_tests+=("${f%.sh}")
+	done
+fi
+side=() main=()
+for t in "${guest_tests[@]}"; do
+	if [ "$t" = 10_differential ]; then side+=("$t"); else main+=("$t"); fi
+done
+guest_logs=()
+[ ${#main[@]} -eq 0 ] || guest_logs+=("$out/guest.log")
+[ ${#side[@]} -eq 0 ] || guest_logs+=("$out/guest-differential.log")
+boot() { # CONSOLE TEST...: boots the test kernel for the tests named
+	local console=$1
+	shift
+	rm -f "$console"
+	"$RCT_ROOT/qemu/run.sh" -k "$kdir" -q -t 4200 -l "$console" \
+		-f "$out/guest/rust_conntrack.ko" -f "$out/guest/kunit:kunit" -f "$RCT_ROOT/tests:tests" \
+		-f "$RCT_ROOT/scripts/modprobe.d:modprobe.d" \
+		-- "RCT_TESTS='$*' bash tests/guest.sh"
+	local rc=$?
+	[ $rc -eq 0 ] || echo "FAIL guest run: exit code $rc, see $console" >> "$out/guest-runs.txt"
+}
+log "booting the test kernel: KUnit suites and selftests (consoles: ${guest_logs[*]})"
+rm -f "$out/guest-runs.txt" "$out/kselftest.txt"
+(
+	export RCT_GUEST_LANE=2
+	[ ${#side[@]} -eq 0 ] || boot "$out/guest-differential.log" "${side[@]}"
+	! want upstream || upstream_run
+) &
+side_pid=$!
+[ ${#main[@]} -eq 0 ] || boot "$out/guest.log" "${main[@]}"
+wait "$side_pid"
+touch "$out/guest-runs.txt"
+while read -r line; do
+	result fail "${line#FAIL }"
+done < "$out/guest-runs.txt"
 guest_log="$out/guest.log"
-rm -f "$guest_log"
-"$RCT_ROOT/qemu/run.sh" -k "$kdir" -q -t 4200 -l "$guest_log" \
-	-f "$out/guest/rust_conntrack.ko" -f "$out/guest/kunit:kunit" -f "$RCT_ROOT/tests:tests" \
-	-f "$RCT_ROOT/scripts/modprobe.d:modprobe.d" \
-	-- "RCT_TESTS='${guest_tests[*]}' bash tests/guest.sh"
-rc=$?
-[ $rc -eq 0 ] || result fail "guest run" "exit code $rc, see $guest_log"
 
-if [ ${#guest_tests[@]} -eq 0 ] || [[ " ${guest_tests[*]} " == *" kunit "* ]]; then
+if [[ " ${main[*]} " == *" kunit "* ]]; then
 	if [ -f "$RCT_KSRC/tools/testing/kunit/kunit.py" ]; then
 		python3 "$RCT_KSRC/tools/testing/kunit/kunit.py" parse "$guest_log" 2>&1 | tail -n 12
 	fi
@@ -132,23 +176,24 @@ if [ ${#guest_tests[@]} -eq 0 ] || [[ " ${guest_tests[*]} " == *" kunit "* ]]; t
 	[ $cases -gt 0 ] || result fail "kunit" "no KUnit results in $guest_log"
 fi
 
-while read -r line; do
-	case $line in
-	"SELFTEST ok "*) result ok "${line#SELFTEST ok }" ;;
-	"SELFTEST not ok "*) result fail "${line#SELFTEST not ok }" ;;
-	esac
-done < <(grep -a "^SELFTEST " "$guest_log")
-grep -q "^== done" "$guest_log" || result fail "guest" "the test run did not finish, see $guest_log"
-
 # Any splat fails the run: bugs, warnings, KASAN, lockdep, RCU, leaks.
 splats='BUG:|WARNING:|KASAN:|UBSAN:|Kernel panic|Oops|general protection fault|suspicious RCU usage|possible circular locking|possible recursive locking|inconsistent lock state|lock held when returning|rcu_.*detected stall|self-detected stall|unreferenced object|refcount_t:|list_add corruption|list_del corruption|kernel BUG at|sleeping function called from invalid context|DEBUG_LOCKS_WARN_ON'
-mapfile -t found < <(grep -aE "$splats" "$guest_log" | sort -u | head -n 20)
-if [ ${#found[@]} -gt 0 ]; then
-	for s in "${found[@]}"; do result fail "kernel splat" "$s"; done
-else
-	result ok "no kernel splats (BUG, WARNING, KASAN, lockdep, RCU, kmemleak)"
-fi
-grep -q "RCU lockdep checking is enabled" "$guest_log" ||
-	result fail "debug kernel" "the guest log does not show RCU lockdep checking"
-want upstream && upstream
+for console in "${guest_logs[@]}"; do
+	while read -r line; do
+		case $line in
+		"SELFTEST ok "*) result ok "${line#SELFTEST ok }" ;;
+		"SELFTEST not ok "*) result fail "${line#SELFTEST not ok }" ;;
+		esac
+	done < <(grep -a "^SELFTEST " "$console")
+	grep -q "^== done" "$console" || result fail "guest" "the test run did not finish, see $console"
+	mapfile -t found < <(grep -aE "$splats" "$console" | sort -u | head -n 20)
+	if [ ${#found[@]} -gt 0 ]; then
+		for s in "${found[@]}"; do result fail "kernel splat" "$s"; done
+	else
+		result ok "no kernel splats (BUG, WARNING, KASAN, lockdep, RCU, kmemleak) in ${console##*/}"
+	fi
+	grep -q "RCU lockdep checking is enabled" "$console" ||
+		result fail "debug kernel" "${console##*/} does not show RCU lockdep checking"
+done
+want upstream && upstream_report
 finish

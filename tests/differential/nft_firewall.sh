@@ -45,7 +45,7 @@ NFT
 tcp_server b 80 6
 tcp_server b 81
 udp_server b 5556
-ip netns exec b socat TCP4-LISTEN:8000,reuseaddr,fork SYSTEM:'echo hello; sleep 5' &
+ip netns exec b socat TCP4-LISTEN:8000,reuseaddr,fork SYSTEM:'echo hello; sleep 8' &
 wait_listen b tcp 8000
 tcp_ask a 10.0.2.2 80 42000 >/dev/null
 tcp_ask a '[fd00:2::2]' 80 42001 6 >/dev/null
@@ -55,8 +55,12 @@ ip netns exec a ping -6 -q -c 2 -i 0.2 -e 122 fd00:2::2 >/dev/null
 udp_send a 10.0.2.2 5555 42003
 udp_ask a 10.0.2.2 5556 42004 >/dev/null
 udp_send a 10.0.2.2 5557 42005
-sleep 5 | ip netns exec a socat - TCP4:10.0.2.2:8000,sourceport=42006 >/dev/null &
-sleep 1
+# The second connection is refused while the first is open: b closes the first after 8 s, and
+# a's socat then ends.
+sleep 30 | ip netns exec a socat - TCP4:10.0.2.2:8000,sourceport=42006 >/dev/null &
+held=$!
+wait_established a 42006
 echo hi | ip netns exec a socat -T 2 - TCP4:10.0.2.2:8000,sourceport=42007,connect-timeout=3 >/dev/null
 ip netns exec a python3 "$RCT/tests/tools/rawtcp.py" 10.0.1.1 10.0.2.2 42008 80 SF
+wait "$held"
 sleep 1

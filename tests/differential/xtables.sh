@@ -62,7 +62,7 @@ udp_server b 5556
 udp_server b 6000
 ip netns exec r socat TCP4-LISTEN:22,reuseaddr,fork SYSTEM:'echo ssh' &
 wait_listen r tcp 22
-ip netns exec b socat TCP4-LISTEN:8000,reuseaddr,fork SYSTEM:'echo hello; sleep 4' &
+ip netns exec b socat TCP4-LISTEN:8000,reuseaddr,fork SYSTEM:'echo hello; sleep 8' &
 wait_listen b tcp 8000
 tcp_ask a 10.0.2.2 80 42000 >/dev/null
 tcp_ask a 10.0.1.2 8080 42001 >/dev/null
@@ -76,7 +76,11 @@ udp_send a 10.0.2.2 5555 42008
 udp_ask a 10.0.2.2 5556 42009 >/dev/null
 udp_send a 10.0.2.2 5999 42010
 ip netns exec a python3 "$RCT/tests/tools/rawtcp.py" 10.0.1.1 10.0.2.2 42011 80 SF
-sleep 4 | ip netns exec a socat - TCP4:10.0.2.2:8000,sourceport=42012 >/dev/null &
-sleep 0.5
+# The second connection of the /24 is refused while the first is open: b closes the first after
+# 8 s, and a's socat then ends.
+sleep 30 | ip netns exec a socat - TCP4:10.0.2.2:8000,sourceport=42012 >/dev/null &
+held=$!
+wait_established a 42012
 echo hi | ip netns exec a socat -T 2 - TCP4:10.0.2.2:8000,bind=10.0.1.3:42013,connect-timeout=3 >/dev/null
-sleep 4
+wait "$held"
+sleep 1

@@ -167,8 +167,10 @@ tcp_server() { # NS PORT [family]
 	ip netns exec "$1" socat "TCP${3:-4}-LISTEN:$2,reuseaddr,fork" SYSTEM:'echo hello' &
 	wait_listen "$1" tcp "$2"
 }
+# After sending, socat waits half a second for the answer by default (-t): at times too short
+# for a server that forks a shell on the debug kernel under TCG.
 tcp_ask() { # NS DST PORT SPORT [family]
-	echo hi | ip netns exec "$1" socat -T 2 - "TCP${5:-4}:$2:$3,sourceport=$4,reuseaddr,connect-timeout=3" 2>/dev/null
+	echo hi | ip netns exec "$1" socat -T 2 -t 2 - "TCP${5:-4}:$2:$3,sourceport=$4,reuseaddr,connect-timeout=3" 2>/dev/null
 }
 
 # Waits until NS listens on PORT (udp or tcp).
@@ -176,6 +178,11 @@ wait_listen() { # NS PROTO PORT
 	local flag=-t
 	[ "$2" = udp ] && flag=-u
 	wait_for 5 bash -c "ip netns exec $1 ss -Hln $flag | grep -q ':$3 '"
+}
+
+# Waits until NS has an established TCP connection from its port SPORT.
+wait_established() { # NS SPORT
+	wait_for 10 bash -c "ip netns exec $1 ss -Htn state established | grep -q ':$2 '"
 }
 
 # Waits up to SECS for COMMAND to succeed.

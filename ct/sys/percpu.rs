@@ -111,16 +111,16 @@ unsafe impl Counters for crate::ct::state::HookCounts {}
 /// by per-CPU operations.
 #[inline(always)]
 unsafe fn this_cpu_inc(counter: *mut u8) {
+    #[cfg(all(target_arch = "x86_64", CONFIG_SMP))]
     // SAFETY: On x86-64 the GS base of every CPU is the start of its per-CPU area, and a per-CPU
     // address is an offset into that area: one `inc` with the GS prefix adds to this CPU's
     // copy, as C's `this_cpu_inc()` does, and no preemption or interrupt can split it. The
     // caller guarantees the address.
-    #[cfg(all(target_arch = "x86_64", CONFIG_SMP))]
     unsafe {
         core::arch::asm!("incl %gs:({0})", in(reg) counter, options(att_syntax, nostack))
     };
-    // SAFETY: As above, by the C function.
     #[cfg(not(all(target_arch = "x86_64", CONFIG_SMP)))]
+    // SAFETY: As above, by the C function.
     unsafe {
         bindings::rct_this_cpu_inc_at(counter.cast(), 0)
     };

@@ -13,6 +13,7 @@
 #   -i          deterministic time: one vCPU, guest time counts instructions (-icount shift=0)
 #   -q          quiet: keep the console in the log only
 #
+# RCT_KERNEL_ARGS adds to the kernel command line (such as "kmemleak=off no_debug_objects").
 # The guest runs COMMAND with bash in /rct, with the console as its output; its root is the
 # host's filesystem, read-only under a tmpfs overlay (qemu/init). TCG is the accelerator unless
 # a short probe shows that a KVM guest boots on this host. One guest runs at a time in each
@@ -84,7 +85,7 @@ mkdir -p "$(dirname "$log")"
 qemu=(qemu-system-x86_64 -nodefaults -no-user-config -nographic -no-reboot
 	"${accel[@]}" -smp "$cpus" -m "$mem"
 	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$stage/initrd"
-	-append "console=ttyS0 panic=-1 rdinit=/init"
+	-append "console=ttyS0 panic=-1 rdinit=/init${RCT_KERNEL_ARGS:+ $RCT_KERNEL_ARGS}"
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=$(echo "$kdir"/modroot/lib/modules/*),mount_tag=modules,security_model=none,readonly=on"
 	-serial stdio)

@@ -120,9 +120,20 @@ fi
 result ok "module build"
 grep -E "^(warning|error)" "$out/build.log" && result fail "module build warnings" "see $out/build.log"
 
-# The guest's work runs in two lanes side by side, each emulated on a host core of its own: in
-# one, a boot for the KUnit suites and every selftest but the differential test; in the other,
-# a boot for the differential test, then the upstream selftests' boot.
+# The guest's work runs in two lanes side by side, each emulated on a host core of its own.
+# Lane 1: a boot with every debug check for the KUnit suites and the lifecycle selftest (modules
+# and namespaces coming and going under traffic, then a kmemleak scan), then a boot for the other
+# selftests. Lane 2: a boot for the differential test, then the upstream selftests' boot. Each
+# process the tests start costs about 0.35 s on the full debug kernel under TCG: the later boots
+# leave out the checks that cost most and find least in them, by kernel command line (KASAN,
+# lockdep's lock tracking, PROVE_RCU and the rest stay on). RCT_FULL_DEBUG=1 keeps every check
+# in every boot.
+light_debug="kmemleak=off no_debug_objects"
+lighter_debug="$light_debug lockdep.prove_locking=0"
+if [ -n "${RCT_FULL_DEBUG:-}" ]; then
+	light_debug= lighter_debug=
+fi
+full_debug_tests=" kunit 02_lifecycle "
 if [ ${#guest_tests[@]} -eq 0 ]; then
 	guest_tests=(kunit)
 	for f in "$RCT_ROOT"/tests/selftests/[0-9]*.sh; do
@@ -130,12 +141,19 @@ if [ ${#guest_tests[@]} -eq 0 ]; then
 		guest_tests+=("${f%.sh}")
 	done
 fi
-side=() main=()
+full=() light=() side=()
 for t in "${guest_tests[@]}"; do
-	if [ "$t" = 10_differential ]; then side+=("$t"); else main+=("$t"); fi
+	if [ "$t" = 10_differential ]; then
+		side+=("$t")
+	elif [[ $full_debug_tests == *" $t "* ]]; then
+		full+=("$t")
+	else
+		light+=("$t")
+	fi
 done
 guest_logs=()
-[ ${#main[@]} -eq 0 ] || guest_logs+=("$out/guest.log")
+[ ${#full[@]} -eq 0 ] || guest_logs+=("$out/guest.log")
+[ ${#light[@]} -eq 0 ] || guest_logs+=("$out/guest-selftests.log")
 [ ${#side[@]} -eq 0 ] || guest_logs+=("$out/guest-differential.log")
 boot() { # CONSOLE TEST...: boots the test kernel for the tests named
 	local console=$1
@@ -149,14 +167,15 @@ boot() { # CONSOLE TEST...: boots the test kernel for the tests named
 	[ $rc -eq 0 ] || echo "FAIL guest run: exit code $rc, see $console" >> "$out/guest-runs.txt"
 }
 log "booting the test kernel: KUnit suites and selftests (consoles: ${guest_logs[*]})"
-rm -f "$out/guest-runs.txt" "$out/kselftest.txt"
+rm -f "$out/guest-runs.txt" "$out/kselftest.txt" "$out"/guest*.log
 (
-	export RCT_GUEST_LANE=2
+	export RCT_GUEST_LANE=2 RCT_KERNEL_ARGS=$lighter_debug
 	[ ${#side[@]} -eq 0 ] || boot "$out/guest-differential.log" "${side[@]}"
 	! want upstream || upstream_run
 ) &
 side_pid=$!
-[ ${#main[@]} -eq 0 ] || boot "$out/guest.log" "${main[@]}"
+[ ${#full[@]} -eq 0 ] || boot "$out/guest.log" "${full[@]}"
+[ ${#light[@]} -eq 0 ] || RCT_KERNEL_ARGS=$light_debug boot "$out/guest-selftests.log" "${light[@]}"
 wait "$side_pid"
 touch "$out/guest-runs.txt"
 while read -r line; do
@@ -164,7 +183,7 @@ while read -r line; do
 done < "$out/guest-runs.txt"
 guest_log="$out/guest.log"
 
-if [[ " ${main[*]} " == *" kunit "* ]]; then
+if [[ " ${full[*]} " == *" kunit "* ]]; then
 	if [ -f "$RCT_KSRC/tools/testing/kunit/kunit.py" ]; then
 		python3 "$RCT_KSRC/tools/testing/kunit/kunit.py" parse "$guest_log" 2>&1 | tail -n 12
 	fi

@@ -22,7 +22,9 @@ depmod
 . tests/run_script.sh
 run_scripts tests/selftests ""
 
-if [ -w /sys/kernel/debug/kmemleak ]; then
+if grep -qw kmemleak=off /proc/cmdline; then
+	echo "== kmemleak: off in this boot (kmemleak=off), no scan"
+elif [ -w /sys/kernel/debug/kmemleak ]; then
 	echo "== kmemleak"
 	echo scan > /sys/kernel/debug/kmemleak
 	sleep 5

@@ -44,7 +44,7 @@ tcp_server b 80
 tcp_server b 80 6
 udp_server b 53
 udp_server b 6000
-ip netns exec r socat TCP4-LISTEN:22,reuseaddr,fork SYSTEM:'echo ssh' &
+ip netns exec r socat -t $ANSWER_WAIT TCP4-LISTEN:22,reuseaddr,fork SYSTEM:'echo ssh' &
 wait_listen r tcp 22
 tcp_ask a 10.0.2.2 80 43000 >/dev/null
 tcp_ask a '[fd00:2::2]' 80 43001 6 >/dev/null

@@ -45,7 +45,7 @@ NFT
 tcp_server b 80 6
 tcp_server b 81
 udp_server b 5556
-ip netns exec b socat TCP4-LISTEN:8000,reuseaddr,fork SYSTEM:'echo hello; sleep 8' &
+ip netns exec b socat -t $ANSWER_WAIT TCP4-LISTEN:8000,reuseaddr,fork SYSTEM:'echo hello; sleep 8' &
 wait_listen b tcp 8000
 tcp_ask a 10.0.2.2 80 42000 >/dev/null
 tcp_ask a '[fd00:2::2]' 80 42001 6 >/dev/null

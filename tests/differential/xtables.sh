@@ -60,9 +60,9 @@ udp_server b 5000
 udp_server b 5001
 udp_server b 5556
 udp_server b 6000
-ip netns exec r socat TCP4-LISTEN:22,reuseaddr,fork SYSTEM:'echo ssh' &
+ip netns exec r socat -t $ANSWER_WAIT TCP4-LISTEN:22,reuseaddr,fork SYSTEM:'echo ssh' &
 wait_listen r tcp 22
-ip netns exec b socat TCP4-LISTEN:8000,reuseaddr,fork SYSTEM:'echo hello; sleep 8' &
+ip netns exec b socat -t $ANSWER_WAIT TCP4-LISTEN:8000,reuseaddr,fork SYSTEM:'echo hello; sleep 8' &
 wait_listen b tcp 8000
 tcp_ask a 10.0.2.2 80 42000 >/dev/null
 tcp_ask a 10.0.1.2 8080 42001 >/dev/null

@@ -177,12 +177,14 @@ check "a dump while connections come and go" ip netns exec t conntrack -L -p udp
 ip netns exec t sysctl -qw net.netfilter.nf_conntrack_events=1
 ip netns exec t conntrack -F > /dev/null 2>&1
 ip netns exec t $CTNL insert 400 > /dev/null 2>&1
-ip netns exec t $CTNL flood 4 > "$OUT/flood.out" 2>&1 &
+# The listener stops reading for 8 s once it has joined the group, and says so ("ready").
+ip netns exec t $CTNL flood 8 > "$OUT/flood.out" 2>&1 &
 flooder=$!
-sleep 2
+check "the listener joins the destroy group" wait_for 60 grep -q '^ready' "$OUT/flood.out"
 ip netns exec t conntrack -F > /dev/null 2>&1
 wait "$flooder"
 read -r _ events _ enobufs < <(grep '^events' "$OUT/flood.out")
+[ -n "${events:-}" ] || sed 's/^/    /' "$OUT/flood.out"
 check_ge "the overrun listener was told ENOBUFS" 1 "${enobufs:-0}"
 wait_for 30 bash -c "ip netns exec t grep -q '^waiting 0' /proc/net/rust_conntrack_events"
 check "the missed DESTROY events were told again" \

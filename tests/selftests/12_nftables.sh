@@ -82,7 +82,7 @@ check "the table shows it" bash -c "ip netns exec b cat /proc/net/nf_conntrack |
 # Parallel connections: at most two to 8000, one per host to 8001. They stay open until the
 # checks are done: one that closes leaves the counts, and its host's set element goes with it.
 for port in 8000 8001; do
-	ip netns exec b socat "TCP4-LISTEN:$port,reuseaddr,fork" SYSTEM:'echo hello; sleep 300' &
+	ip netns exec b socat -t $ANSWER_WAIT "TCP4-LISTEN:$port,reuseaddr,fork" SYSTEM:'echo hello; sleep 300' &
 	wait_listen b tcp "$port"
 done
 for i in 1 2 3; do

@@ -10,7 +10,7 @@
 
 # A server on NS:PORT that answers each connection with the address and port it came from.
 peer_server() { # NS PORT [family]
-	ip netns exec "$1" socat "TCP${3:-4}-LISTEN:$2,reuseaddr,fork" SYSTEM:'echo $SOCAT_PEERADDR $SOCAT_PEERPORT' &
+	ip netns exec "$1" socat -t $ANSWER_WAIT "TCP${3:-4}-LISTEN:$2,reuseaddr,fork" SYSTEM:'echo $SOCAT_PEERADDR $SOCAT_PEERPORT' &
 	wait_listen "$1" tcp "$2"
 }
 # Whether NS's table has a line matching the extended regular expression RE.
@@ -19,7 +19,7 @@ ct_has() { ct_list "$1" | grep -Eq -- "$2"; }
 matches() { [[ $2 =~ $1 ]] || { echo "    got: '$2'"; return 1; }; }
 
 udp_peer_server() { # NS PORT
-	ip netns exec "$1" socat "UDP4-RECVFROM:$2,reuseaddr,fork" SYSTEM:'echo $SOCAT_PEERADDR $SOCAT_PEERPORT' &
+	ip netns exec "$1" socat -t $ANSWER_WAIT "UDP4-RECVFROM:$2,reuseaddr,fork" SYSTEM:'echo $SOCAT_PEERADDR $SOCAT_PEERPORT' &
 	wait_listen "$1" udp "$2"
 }
 
@@ -58,7 +58,7 @@ peer_server b 90 6
 udp_peer_server b 5000
 udp_peer_server b 6000
 udp_peer_server b 7000
-ip netns exec r socat TCP4-LISTEN:22,reuseaddr,fork SYSTEM:'echo ssh' &
+ip netns exec r socat -t $ANSWER_WAIT TCP4-LISTEN:22,reuseaddr,fork SYSTEM:'echo ssh' &
 wait_listen r tcp 22
 
 # Masquerade: b sees r's address, a its own connection.
@@ -77,10 +77,10 @@ check_eq "redirect to a local port" ssh "$(tcp_ask a 10.0.1.2 2222 41004)"
 check "its reply tuple" ct_has r 'dport=2222 .*src=10.0.1.2 dst=10.0.1.1 sport=22 dport=41004 '
 
 # Source NAT into a port range, and two connections that would clash.
-peer=$(ip netns exec a socat -T 1 - UDP4:10.0.2.2:6000,bind=10.0.1.3:41005 <<<x 2>/dev/null | tr -d '\r')
+peer=$(ip netns exec a socat -T $ANSWER_WAIT -t $ANSWER_WAIT - UDP4:10.0.2.2:6000,bind=10.0.1.3:41005 <<<x 2>/dev/null | tr -d '\r')
 check "snat to a port range" matches '^10\.0\.2\.1 300(0[0-9]|10)$' "$peer"
-ip netns exec a socat -T 1 - UDP4:10.0.2.2:5000,bind=10.0.1.1:41006 <<<x >/tmp/nat.p1 2>/dev/null
-ip netns exec a socat -T 1 - UDP4:10.0.2.2:5000,bind=10.0.1.3:41006 <<<x >/tmp/nat.p2 2>/dev/null
+ip netns exec a socat -T $ANSWER_WAIT -t $ANSWER_WAIT - UDP4:10.0.2.2:5000,bind=10.0.1.1:41006 <<<x >/tmp/nat.p1 2>/dev/null
+ip netns exec a socat -T $ANSWER_WAIT -t $ANSWER_WAIT - UDP4:10.0.2.2:5000,bind=10.0.1.3:41006 <<<x >/tmp/nat.p2 2>/dev/null
 p1=$(tr -d '\r' < /tmp/nat.p1) p2=$(tr -d '\r' < /tmp/nat.p2)
 check_eq "the first of two clashing flows keeps its port" '10.0.2.1 41006' "$p1"
 check "the second gets another" matches '^10\.0\.2\.1 [0-9]+$' "$p2"
@@ -123,7 +123,7 @@ check "on ::1" ct_has b 'dport=81 .*src=0000:0000:0000:0000:0000:0000:0000:0001 
 head -c 3000000 /dev/urandom > /tmp/nat.blob
 want=$(sha256sum < /tmp/nat.blob)
 ip -n r link set vr2 mtu 1200
-ip netns exec b socat -u TCP4-LISTEN:8090,reuseaddr,fork SYSTEM:'sha256sum > /tmp/nat.up' &
+ip netns exec b socat -u -t $ANSWER_WAIT TCP4-LISTEN:8090,reuseaddr,fork SYSTEM:'sha256sum > /tmp/nat.up' &
 wait_listen b tcp 8090
 ip netns exec b socat -u FILE:/tmp/nat.blob TCP4-LISTEN:8091,reuseaddr &
 wait_listen b tcp 8091

@@ -9,7 +9,7 @@
 
 # A server on NS:PORT that answers each connection with NAME (if given) and where it came from.
 peer_server() { # NS PORT [family [NAME]]
-	ip netns exec "$1" socat "TCP${3:-4}-LISTEN:$2,reuseaddr,fork" \
+	ip netns exec "$1" socat -t $ANSWER_WAIT "TCP${3:-4}-LISTEN:$2,reuseaddr,fork" \
 		SYSTEM:"echo ${4:-}"' $SOCAT_PEERADDR $SOCAT_PEERPORT' &
 	wait_listen "$1" tcp "$2"
 }
@@ -305,20 +305,22 @@ ipt -A FORWARD -p tcp --syn --dport 8000 -m connlimit --connlimit-above 1 --conn
 ipt -A FORWARD -p tcp --syn --dport 8001 -m connlimit --connlimit-upto 1 --connlimit-daddr
 check "no upstream tracking module was loaded" no_upstream
 
+# The UDP entries below are read once all the exchanges are done, some half a minute later.
+ip netns exec r sysctl -qw net.netfilter.nf_conntrack_udp_timeout=300
 peer_server b 80
 peer_server b 81 4 81
-ip netns exec r socat TCP4-LISTEN:22,reuseaddr,fork SYSTEM:'echo ssh' &
+ip netns exec r socat -t $ANSWER_WAIT TCP4-LISTEN:22,reuseaddr,fork SYSTEM:'echo ssh' &
 wait_listen r tcp 22
 udp_server b 5000
 udp_server b 5001
 udp_server b 5002
 udp_server b 5556
 for p in 6000 7000 7001 7002; do
-	ip netns exec b socat "UDP4-RECVFROM:$p,reuseaddr,fork" SYSTEM:'echo $SOCAT_PEERADDR $SOCAT_PEERPORT' &
+	ip netns exec b socat -t $ANSWER_WAIT "UDP4-RECVFROM:$p,reuseaddr,fork" SYSTEM:'echo $SOCAT_PEERADDR $SOCAT_PEERPORT' &
 	wait_listen b udp "$p"
 done
 for p in 8000 8001; do
-	ip netns exec b socat "TCP4-LISTEN:$p,reuseaddr,fork" SYSTEM:'echo hello; sleep 4' &
+	ip netns exec b socat -t $ANSWER_WAIT "TCP4-LISTEN:$p,reuseaddr,fork" SYSTEM:'echo hello; sleep 4' &
 	wait_listen b tcp "$p"
 done
 
@@ -342,12 +344,13 @@ udp_send a 10.0.2.2 5555 43012
 udp_ask a 10.0.2.2 5556 43013 >/dev/null
 udp_send a 10.0.2.2 5557 43014
 ip netns exec a python3 "$RCT/tests/tools/rawtcp.py" 10.0.1.1 10.0.2.2 43015 80 SF
-sleep 4 | ip netns exec a socat - TCP4:10.0.2.2:8000,sourceport=43016 >/dev/null &
-sleep 0.5
+# The first connection of each pair is held open, and established, before the second.
+sleep 20 | ip netns exec a socat - TCP4:10.0.2.2:8000,sourceport=43016 >/dev/null &
+wait_established a 43016
 check_eq "connlimit --connlimit-above 1 --connlimit-mask 24 refuses a second connection of the /24" '' \
 	"$(echo hi | ip netns exec a socat -T 2 - TCP4:10.0.2.2:8000,bind=10.0.1.3:43017,connect-timeout=3 2>/dev/null)"
-sleep 4 | ip netns exec a socat - TCP4:10.0.2.2:8001,sourceport=43018 >/dev/null &
-sleep 0.5
+sleep 20 | ip netns exec a socat - TCP4:10.0.2.2:8001,sourceport=43018 >/dev/null &
+wait_established a 43018
 echo hi | ip netns exec a socat -T 2 - TCP4:10.0.2.2:8001,bind=10.0.1.3:43019,connect-timeout=3 >/dev/null 2>&1
 # The table now, before the UDP entries expire.
 table=$(ct_list r)

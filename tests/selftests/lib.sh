@@ -136,10 +136,15 @@ stat() {
 	echo "$sum"
 }
 
-# UDP request and answer: udp_ping NS DST PORT SPORT [NS_SERVER]. The server answers each
-# datagram; the client sends one and waits up to a second for the answer.
+# Servers answer each datagram or connection from a shell that socat forks, which can take more
+# than a second on the debug kernel under TCG. Once one side of a transfer has ended, socat waits
+# half a second for the other by default: the servers' socat and the clients wait up to
+# $ANSWER_WAIT seconds instead (-t), or the answer is lost.
+ANSWER_WAIT=3
+
+# UDP request and answer: the server answers each datagram with "pong".
 udp_server() { # NS PORT [family 4|6]
-	ip netns exec "$1" socat "UDP${3:-4}-RECVFROM:$2,reuseaddr,fork" SYSTEM:'echo pong' &
+	ip netns exec "$1" socat -t $ANSWER_WAIT "UDP${3:-4}-RECVFROM:$2,reuseaddr,fork" SYSTEM:'echo pong' &
 	wait_listen "$1" udp "$2"
 }
 udp_send() { # NS DST PORT SPORT [family]
@@ -160,17 +165,16 @@ for port in range(int(sys.argv[2]), int(sys.argv[3]) + 1):
         pass
 ' "$2" "$3" "$4" "$5"
 }
+# UDP has no end of transfer: the client waits the whole $ANSWER_WAIT seconds.
 udp_ask() { # NS DST PORT SPORT [family]: prints the answer
-	echo ping | ip netns exec "$1" socat -T 2 - "UDP${5:-4}:$2:$3,sourceport=$4,reuseaddr" 2>/dev/null
+	echo ping | ip netns exec "$1" socat -T $ANSWER_WAIT -t $ANSWER_WAIT - "UDP${5:-4}:$2:$3,sourceport=$4,reuseaddr" 2>/dev/null
 }
 tcp_server() { # NS PORT [family]
-	ip netns exec "$1" socat "TCP${3:-4}-LISTEN:$2,reuseaddr,fork" SYSTEM:'echo hello' &
+	ip netns exec "$1" socat -t $ANSWER_WAIT "TCP${3:-4}-LISTEN:$2,reuseaddr,fork" SYSTEM:'echo hello' &
 	wait_listen "$1" tcp "$2"
 }
-# After sending, socat waits half a second for the answer by default (-t): at times too short
-# for a server that forks a shell on the debug kernel under TCG.
 tcp_ask() { # NS DST PORT SPORT [family]
-	echo hi | ip netns exec "$1" socat -T 2 -t 2 - "TCP${5:-4}:$2:$3,sourceport=$4,reuseaddr,connect-timeout=3" 2>/dev/null
+	echo hi | ip netns exec "$1" socat -T $ANSWER_WAIT -t $ANSWER_WAIT - "TCP${5:-4}:$2:$3,sourceport=$4,reuseaddr,connect-timeout=3" 2>/dev/null
 }
 
 # Waits until NS listens on PORT (udp or tcp).

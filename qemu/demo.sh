@@ -66,7 +66,7 @@ ip netns exec client ping -c 3 -i 0.2 10.0.2.2 | tail -n 2
 ip netns exec client ping -6 -c 2 -i 0.2 fd00:2::2 | tail -n 2
 udp_server server 53
 # The server answers with the address it sees the client at: the router's, masqueraded.
-ip netns exec server socat TCP4-LISTEN:80,reuseaddr,fork SYSTEM:'echo "hello $SOCAT_PEERADDR"' &
+ip netns exec server socat -t $ANSWER_WAIT TCP4-LISTEN:80,reuseaddr,fork SYSTEM:'echo "hello $SOCAT_PEERADDR"' &
 wait_listen server tcp 80
 tcp_server server 443 6
 echo "UDP answer: $(udp_ask client 10.0.2.2 53 40053)"

@@ -17,7 +17,8 @@ if [ -f "$out" ]; then
 fi
 
 root=$(mktemp -d)
-trap 'rm -rf "$root"' EXIT
+tmp=
+trap 'rm -rf "$root" ${tmp:+"$tmp"}' EXIT
 mkdir -p "$root"/{bin,sbin,proc,sys,dev,rct}
 cp /bin/busybox "$root/bin/"
 for applet in $(/bin/busybox --list); do
@@ -26,6 +27,10 @@ done
 cp "$RCT_ROOT/qemu/init" "$root/init"
 chmod +x "$root/init"
 mkdir -p "$RCT_CACHE"
-(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out.tmp"
-mv "$out.tmp" "$out"
+# Guests booting side by side may build it at once: each writes a file of its own, and the
+# last rename wins with the same contents.
+tmp=$(mktemp "$out.XXXXXX")
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$tmp"
+chmod 644 "$tmp"
+mv -f "$tmp" "$out"
 echo "$out"

@@ -7,6 +7,12 @@
 #   TRACKER=rust_conntrack   or nf_conntrack: run under that tracker only (default: both)
 #   CHECK=1                  make check's mode: the tests expected to pass, under rust_conntrack;
 #                            any other result fails
+#   RCT_KSELFTEST_LANES=1    both trackers in one boot, one after the other; by default, on a
+#                            host of two cores or more, each tracker boots a guest of its own and
+#                            the two run side by side
+#   RCT_FULL_DEBUG=1         every debug check of the kernel; by default the guest boots without
+#                            kmemleak and debugobjects, the checks that cost a shell script's
+#                            processes most (RCT_KERNEL_ARGS, if set, says instead)
 #
 # Prints one line per test and tracker (PASS, FAIL with the failing lines of its output, or
 # SKIP with the test's own reason), the side-by-side table, and last "N passed, N failed,
@@ -83,12 +89,31 @@ log "building rust_conntrack.ko"
 make -s -C "$RCT_ROOT" KDIR="$kdir"
 out="$RCT_OUT"
 mkdir -p "$out"
-guest_log="$out/kselftest.log"
-log "booting the test kernel; trackers: $trackers; tests:$tests (console: $guest_log)"
-"$RCT_ROOT/qemu/run.sh" -k "$kdir" -q -t "${RCT_KSELFTEST_LIMIT:-10800}" -l "$guest_log" \
-	-f "$RCT_ROOT/rust_conntrack.ko" -f "$RCT_ROOT/tests:tests" -f "$stage:ksft" \
-	-- "RCT_KSFT=/rct/ksft RCT_TRACKERS='$trackers' RCT_UPSTREAM='$tests' bash tests/upstream/guest.sh" ||
-	true
+if [ -z "${RCT_FULL_DEBUG:-}" ]; then
+	export RCT_KERNEL_ARGS=${RCT_KERNEL_ARGS-kmemleak=off no_debug_objects}
+fi
+boot() { # CONSOLE TRACKERS
+	log "booting the test kernel; trackers: $2; tests:$tests (console: $1)"
+	"$RCT_ROOT/qemu/run.sh" -k "$kdir" -q -t "${RCT_KSELFTEST_LIMIT:-10800}" -l "$1" \
+		-f "$RCT_ROOT/rust_conntrack.ko" -f "$RCT_ROOT/tests:tests" -f "$stage:ksft" \
+		-- "RCT_KSFT=/rct/ksft RCT_TRACKERS='$2' RCT_UPSTREAM='$tests' RCT_UPSTREAM_TIMEOUT=${RCT_UPSTREAM_TIMEOUT:-2400} bash tests/upstream/guest.sh" ||
+		true
+}
+set -- $trackers
+start=$SECONDS
+if [ $# -gt 1 ] && [ "${RCT_KSELFTEST_LANES:-$(nproc)}" -gt 1 ]; then
+	# A guest per tracker, each in a lane of its own: emulated on a host core of its own.
+	guest_logs=()
+	for tracker; do
+		guest_logs+=("$out/kselftest-$tracker.log")
+		RCT_GUEST_LANE=${#guest_logs[@]} boot "$out/kselftest-$tracker.log" "$tracker" &
+	done
+	wait
+else
+	guest_logs=("$out/kselftest.log")
+	boot "${guest_logs[0]}" "$trackers"
+fi
+took=$((SECONDS - start))
 
 # KSELFTEST <tracker> <test> <PASS|FAIL|SKIP> <seconds> [reason], then KSELFTEST-DETAIL lines
 # with what failed.
@@ -96,8 +121,9 @@ declare -A verdict secs
 while read -r _ tracker t v s _; do
 	verdict[$tracker/$t]=$v
 	secs[$tracker/$t]=$s
-done < <(grep -a '^KSELFTEST ' "$guest_log")
-grep -a -E '^KSELFTEST(-DETAIL)? ' "$guest_log" | sed -e 's/^KSELFTEST-DETAIL /        /' -e 's/^KSELFTEST //'
+done < <(cat "${guest_logs[@]}" 2>/dev/null | grep -a '^KSELFTEST ')
+cat "${guest_logs[@]}" 2>/dev/null | grep -a -E '^KSELFTEST(-DETAIL)? ' |
+	sed -e 's/^KSELFTEST-DETAIL /        /' -e 's/^KSELFTEST //' || true
 
 printf '\n%-30s %-16s %-16s %s\n' test rust_conntrack nf_conntrack expected
 passed=0 failed=0 skipped=0 uncounted=0
@@ -119,7 +145,10 @@ for t in $tests; do
 	*) failed=$((failed + 1)) ;;
 	esac
 done
-grep -aq '^== upstream done' "$guest_log" || { echo "the guest did not finish; see $guest_log"; failed=$((failed + 1)); }
+for l in "${guest_logs[@]}"; do
+	grep -aqs '^== upstream done' "$l" || { echo "the guest did not finish; see $l"; failed=$((failed + 1)); }
+done
+echo "wall time of the boots: $((took / 60)) min $((took % 60)) s"
 [ $uncounted = 0 ] || echo "$uncounted failed under nf_conntrack too: not counted (the environment is wrong)"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ $failed = 0 ]

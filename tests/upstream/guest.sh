@@ -21,7 +21,7 @@ export PATH="$RCT_KSFT/bin:$PATH"
 # fewer packets and make fewer zones and clients, under both trackers alike.
 export KSFT_MACHINE_SLOW=yes
 OOT_TAINT=$((4096 | 8192))
-LIMIT=${RCT_UPSTREAM_TIMEOUT:-1500}
+LIMIT=${RCT_UPSTREAM_TIMEOUT:-2400}
 mod_dir=/lib/modules/$(uname -r)/extra
 mkdir -p "$mod_dir"
 cp /rct/rust_conntrack.ko "$mod_dir/"

@@ -6,6 +6,7 @@
 #   make run          boot the test kernel, load the module, drive traffic, show the table
 #   make bench        benchmarks against nf_conntrack on the bench kernel
 #   make profile      where a TCP round trip's instructions go, by function, under each tracker
+#                     (WHAT=expiry: those of expiring a million connections)
 #   make kselftest    the kernel's netfilter selftests under both trackers (T=, TRACKER=)
 #   make stress       floods, churn, unload under traffic, faults, malformed packets (T=)
 #   make install      install the module for KDIR's kernel, and the modprobe configuration
@@ -40,7 +41,7 @@ bench:
 	$(ROOT)/scripts/bench.sh
 
 profile:
-	$(ROOT)/scripts/bench.sh profile
+	$(ROOT)/scripts/bench.sh profile $(WHAT)
 
 kselftest:
 	$(ROOT)/scripts/kselftest.sh

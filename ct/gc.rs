@@ -11,8 +11,14 @@ use super::sys::work::{self, DelayedWorkItem};
 
 /// Longest a run goes on before yielding, in jiffies (10 ms, at least one jiffy).
 const BUDGET: u32 = if HZ >= 100 { HZ / 100 } else { 1 };
-/// A run that removes more entries than this yields at once, to let others run.
+/// A run that removes more entries than this pauses for a jiffy, to let others run: the
+/// events listeners hear, and the frees after each grace period, stay at 64,000 a second.
 const EXPIRED_MAX: u32 = 64000 / HZ;
+/// While another task waits for the CPU, a run that has gone on for this long pauses for a
+/// jiffy too, in nanoseconds: rescheduling waits for the tick, which may be 10 ms away.
+const SHARE_NS: u64 = 1_000_000;
+/// Buckets walked between two looks at the clock.
+const CLOCK_EVERY: usize = 64;
 
 impl DelayedWorkItem for Shared {
     /// One run of the collector.
@@ -26,7 +32,11 @@ fn run(shared: &Shared, pacer: &mut super::pacer::GcPacer) {
     let now = time::now();
     let deadline = now.wrapping_add(BUDGET);
     let mut expired = 0;
+    let began = time::mono_ns();
     let first = pacer.start(now, HZ);
+    if first == 0 {
+        shared.gc_cycle_begins(now);
+    }
     for b in first..table.size() {
         let rcu = RcuGuard::new();
         for (conn, dir) in table.walk(b, &rcu) {
@@ -43,7 +53,11 @@ fn run(shared: &Shared, pacer: &mut super::pacer::GcPacer) {
         }
         drop(rcu);
         work::cond_resched();
-        let stop = if expired > EXPIRED_MAX {
+        let stop = if expired > EXPIRED_MAX
+            || (b % CLOCK_EVERY == CLOCK_EVERY - 1
+                && time::mono_ns().wrapping_sub(began) >= SHARE_NS
+                && work::others_waiting())
+        {
             Some(true)
         } else if (time::now().wrapping_sub(deadline) as i32) > 0 {
             Some(false)
@@ -52,10 +66,13 @@ fn run(shared: &Shared, pacer: &mut super::pacer::GcPacer) {
         };
         if let Some(burst) = stop {
             if b + 1 < table.size() {
-                shared.gc_work.queue(pacer.pause(b + 1, burst));
+                shared
+                    .gc_work
+                    .queue(pacer.pause(b + 1, burst, time::now(), HZ));
                 return;
             }
         }
     }
-    shared.gc_work.queue(pacer.finish(time::now(), HZ));
+    let now = time::now();
+    shared.gc_cycle_ends(now, pacer.finish(now, HZ));
 }

@@ -72,7 +72,9 @@ impl CtHook for Provider {
         conn.with_proto(|s, _| {
             if s.tcp != TcpState::Close {
                 s.tcp = TcpState::Close;
-                conn.set_timeout(time::now().wrapping_add(close));
+                let now = time::now();
+                conn.set_timeout(now.wrapping_add(close));
+                ct.expires_at(now, conn.timeout());
             }
         });
     }

@@ -9,7 +9,7 @@
 //! soon after they expire and an idle table costs little.
 
 /// Longest interval between cycles, in seconds.
-const INTERVAL_MAX: u32 = 60;
+pub(crate) const INTERVAL_MAX: u32 = 60;
 /// Shortest interval between cycles, in seconds.
 const INTERVAL_MIN: u32 = 1;
 /// Remaining lifetimes count towards the average up to this many seconds.
@@ -55,11 +55,13 @@ impl GcPacer {
         self.count += 1;
     }
 
-    /// The run stops before bucket `bucket`; returns the delay before the next run, which
-    /// resumes there: none after using up its time, a jiffy after removing many entries.
-    pub(crate) fn pause(&mut self, bucket: usize, burst: bool) -> u32 {
+    /// The run stops at `now` before bucket `bucket`; returns the delay before the next run,
+    /// which resumes there: none after using up its time, a jiffy after removing many entries,
+    /// unless the cycle has gone on for longer than the longest interval already.
+    pub(crate) fn pause(&mut self, bucket: usize, burst: bool, now: u32, hz: u32) -> u32 {
         self.next_bucket = bucket;
-        u32::from(burst)
+        let late = now.wrapping_sub(self.cycle_start) >= INTERVAL_MAX * hz;
+        u32::from(burst && !late)
     }
 
     /// The run reached the end of the table at `now`; returns the delay before the next cycle.
@@ -108,12 +110,25 @@ mod tests {
     fn runs_resume_where_they_stopped() {
         let mut p = GcPacer::new();
         assert_eq!(p.start(0, HZ), 0);
-        assert_eq!(p.pause(17, false), 0);
+        assert_eq!(p.pause(17, false, 5, HZ), 0);
         assert_eq!(p.start(5, HZ), 17);
-        assert_eq!(p.pause(40, true), 1);
+        assert_eq!(p.pause(40, true, 6, HZ), 1);
         assert_eq!(p.start(6, HZ), 40);
         p.finish(7, HZ);
         assert_eq!(p.start(8, HZ), 0);
+    }
+
+    #[test]
+    fn a_cycle_late_by_a_whole_interval_no_longer_pauses_after_bursts() {
+        let mut p = GcPacer::new();
+        p.start(1000, HZ);
+        assert_eq!(p.pause(10, true, 1000 + 60 * HZ - 1, HZ), 1);
+        assert_eq!(p.pause(20, true, 1000 + 60 * HZ, HZ), 0);
+        // Jiffies wrap around.
+        let mut p = GcPacer::new();
+        p.start(u32::MAX - 10, HZ);
+        assert_eq!(p.pause(10, true, 5, HZ), 1);
+        assert_eq!(p.pause(20, true, 60 * HZ, HZ), 0);
     }
 
     #[test]

@@ -193,6 +193,7 @@ fn track_flow(
                 ct.unassured_timeout(timeout)
             };
             conn.set_timeout(now.wrapping_add(timeout));
+            ct.expires_at(now, conn.timeout());
             conn.account(dir, skb.len());
             if assure {
                 set |= bits::ASSURED;
@@ -355,8 +356,10 @@ pub(crate) fn confirm(skb: &mut Skb) -> Verdict {
     if let Some(ts) = conn.timestamps() {
         ts.started(time::real_ns());
     }
-    match ct.table().insert(conn, time::now()) {
+    let now = time::now();
+    match ct.table().insert(conn, now) {
         Ok(()) => {
+            ct.expires_at(now, conn.timeout());
             events::raise(conn, ipct::NEW);
             events::deliver_cached(conn);
             Verdict::Accept

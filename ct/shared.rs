@@ -2,15 +2,20 @@
 
 //! What every namespace shares: the table and its garbage collector.
 
-use super::pacer::GcPacer;
-use super::sys::time::HZ;
+use super::pacer::{GcPacer, INTERVAL_MAX};
+use super::sys::time::{self, HZ};
 use super::sys::work::{impl_has_delayed_work, DelayedWork};
 use super::table::Table;
 use core::ptr;
-use core::sync::atomic::{AtomicPtr, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering};
 use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::sync::Mutex;
+
+/// Whether jiffies `a` come after `b`, across wrap-arounds.
+fn after(a: u32, b: u32) -> bool {
+    (a.wrapping_sub(b) as i32) > 0
+}
 
 /// The installed [`Shared`], null when none is.
 static SHARED: AtomicPtr<Shared> = AtomicPtr::new(ptr::null_mut());
@@ -27,6 +32,11 @@ pub(crate) struct Shared {
     /// Where the garbage collector is; only its work function takes it.
     #[pin]
     pub(crate) gc: Mutex<GcPacer>,
+    /// When the collector's next cycle is due, in jiffies; while a cycle goes on, the soonest
+    /// a connection seen since it began expires, if that is sooner than a minute away.
+    gc_due: AtomicU32,
+    /// Whether a cycle goes on.
+    gc_cycling: AtomicBool,
 }
 
 impl_has_delayed_work!(Shared, gc_work);
@@ -47,6 +57,8 @@ impl Shared {
                 gc_work <- DelayedWork::new(),
                 table,
                 gc <- new_mutex!(GcPacer::new()),
+                gc_due: AtomicU32::new(time::now().wrapping_add(HZ)),
+                gc_cycling: AtomicBool::new(false),
             }),
             GFP_KERNEL,
         )?;
@@ -78,5 +90,67 @@ impl Shared {
     /// The table.
     pub(crate) fn table(&self) -> &Table {
         &self.table
+    }
+
+    /// The collector begins a cycle at `now`.
+    pub(crate) fn gc_cycle_begins(&self, now: u32) {
+        self.gc_cycling.store(true, Ordering::Relaxed);
+        let never = now.wrapping_add(INTERVAL_MAX * HZ);
+        self.gc_due.store(never, Ordering::Relaxed);
+    }
+
+    /// The collector ended a cycle at `now`, and the pacer would have the next begin `delay`
+    /// jiffies later; it begins sooner if a connection seen meanwhile expires sooner.
+    pub(crate) fn gc_cycle_ends(&self, now: u32, delay: u32) {
+        self.gc_cycling.store(false, Ordering::SeqCst);
+        let soonest = self.gc_due.load(Ordering::SeqCst);
+        let paced = now.wrapping_add(delay);
+        // One that has expired already, the cycle having passed its bucket before, brings
+        // the next cycle on at once.
+        let at = if !after(paced, soonest) {
+            paced
+        } else if after(soonest, now) {
+            soonest
+        } else {
+            now.wrapping_add(1)
+        };
+        // A connection seen from now on moves the cycle itself; if one did already, it stays.
+        let _ = self
+            .gc_due
+            .compare_exchange(soonest, at, Ordering::SeqCst, Ordering::Relaxed);
+        self.gc_work.queue(at.wrapping_sub(now));
+    }
+
+    /// A connection expires at `deadline` (jiffies; `now` is the current time). If that is over
+    /// a second before the collector's next cycle, the cycle comes forward to it, though not to
+    /// less than a second from now: a table of long-lived connections is walked once a minute,
+    /// and short-lived ones that join it are not left there that long after they expire.
+    #[inline]
+    pub(crate) fn expires_at(&self, now: u32, deadline: u32) {
+        let due = self.gc_due.load(Ordering::Relaxed);
+        if after(due, deadline.wrapping_add(HZ)) {
+            self.hasten_gc(now, deadline, due);
+        }
+    }
+
+    #[cold]
+    fn hasten_gc(&self, now: u32, deadline: u32, due: u32) {
+        let at = if after(now.wrapping_add(HZ), deadline) {
+            now.wrapping_add(HZ)
+        } else {
+            deadline
+        };
+        // Of the packets that see the cycle due too late, one moves it. While a cycle goes
+        // on, the time is only noted for its end. (A cycle that begins between the two steps
+        // gets a run a second later, in the middle: harmless.)
+        if after(due, at.wrapping_add(HZ))
+            && self
+                .gc_due
+                .compare_exchange(due, at, Ordering::SeqCst, Ordering::Relaxed)
+                .is_ok()
+            && !self.gc_cycling.load(Ordering::SeqCst)
+        {
+            self.gc_work.reschedule(at.wrapping_sub(now));
+        }
     }
 }

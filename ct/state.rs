@@ -157,6 +157,12 @@ impl CtNet {
         NetTable::new(Shared::get().table(), self)
     }
 
+    /// A connection of the namespace expires at `deadline`; `now` is the current time.
+    #[inline]
+    pub(crate) fn expires_at(&self, now: u32, deadline: u32) {
+        Shared::get().expires_at(now, deadline);
+    }
+
     /// The raw hash of tuple `t` in the namespace, in the zone of identifier `zone`: the zone
     /// the tuple's direction is in.
     #[inline(always)]

@@ -13,8 +13,9 @@
 # Results, with the raw samples, go to results/<date>/ (RESULTS overrides): summary.md and a
 # plot of lookup cost against table size.
 #
-# `bench.sh profile` (`make profile`) boots once instead, instruction-counted, to sample with
-# perf where a TCP round trip's instructions go under each tracker: profile.md.
+# `bench.sh profile [tcp|expiry]` (`make profile [WHAT=expiry]`) boots once instead,
+# instruction-counted, to sample with perf where a TCP round trip's instructions go under each
+# tracker, or those of expiring a million connections: profile.md.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -38,9 +39,14 @@ start=$(date +%s)
 if [ "${1:-}" = profile ]; then
 	command -v rustfilt >/dev/null || PATH=$HOME/.cargo/bin:$PATH
 	command -v rustfilt >/dev/null || cargo install -q rustfilt || echo "rustfilt missing: Rust symbols stay mangled" >&2
-	log "profiling the TCP round trip (console: $results/profile.log)"
-	"$RCT_ROOT/qemu/run.sh" -k "$kdir" -i -m 2048 -q -t 1500 -l "$results/profile.log" "${files[@]}" \
-		-- "bash tests/bench/profile.sh" || die "the profile boot failed; see $results/profile.log"
+	what=${2:-tcp}
+	case $what in
+	tcp) log "profiling the TCP round trip (console: $results/profile.log)" ;;
+	expiry) log "profiling the expiry of a million connections (console: $results/profile.log)" ;;
+	*) die "make profile: WHAT is tcp or expiry, not '$what'" ;;
+	esac
+	"$RCT_ROOT/qemu/run.sh" -k "$kdir" -i -m 2048 -q -t 2400 -l "$results/profile.log" "${files[@]}" \
+		-- "bash tests/bench/profile.sh $what" || die "the profile boot failed; see $results/profile.log"
 	python3 "$RCT_ROOT/scripts/profile_report.py" "$results"
 	cat "$results/profile.md"
 	echo

@@ -166,7 +166,9 @@ pub(crate) fn apply(conn: &Conn, before: &ConnState, after: &ConnState) {
     }
     if let Some(t) = after.timeout {
         if conn.status() & bits::CONFIRMED != 0 {
-            conn.set_timeout(time::now().wrapping_add(t));
+            let now = time::now();
+            conn.set_timeout(now.wrapping_add(t));
+            conn.owner().expires_at(now, conn.timeout());
         } else {
             conn.set_timeout(t);
         }

@@ -13,6 +13,7 @@
 #include <net/addrconf.h>
 #include <linux/proc_fs.h>
 #include <linux/ratelimit.h>
+#include <linux/sched/stat.h>
 #include <linux/random.h>
 #include <linux/seq_file_net.h>
 #include <net/net_namespace.h>

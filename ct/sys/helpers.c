@@ -105,6 +105,11 @@ bool rct_queue_delayed_work(struct delayed_work *work, unsigned long delay)
 	return queue_delayed_work(system_power_efficient_wq, work, delay);
 }
 
+bool rct_mod_delayed_work(struct delayed_work *work, unsigned long delay)
+{
+	return mod_delayed_work(system_power_efficient_wq, work, delay);
+}
+
 void __percpu *rct_alloc_percpu(size_t size, size_t align)
 {
 	return __alloc_percpu(size, align);

@@ -36,6 +36,7 @@ void *rct_kmem_cache_alloc(struct kmem_cache *cache, gfp_t gfp);
 void rct_cond_resched(void);
 void rct_init_delayed_work(struct delayed_work *work, work_func_t func);
 bool rct_queue_delayed_work(struct delayed_work *work, unsigned long delay);
+bool rct_mod_delayed_work(struct delayed_work *work, unsigned long delay);
 
 void __percpu *rct_alloc_percpu(size_t size, size_t align);
 void *rct_per_cpu_ptr(void __percpu *ptr, int cpu);

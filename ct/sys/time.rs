@@ -26,6 +26,12 @@ pub(crate) fn real_ns() -> u64 {
     unsafe { bindings::rct_ktime_get_real_ns() }
 }
 
+/// Monotonic time in nanoseconds (`ktime_get_mono_fast_ns()`).
+pub(crate) fn mono_ns() -> u64 {
+    // SAFETY: Reading the clock has no preconditions, in any context.
+    unsafe { bindings::ktime_get_mono_fast_ns() }
+}
+
 /// `j` jiffies in nanoseconds.
 pub(crate) fn jiffies_to_ns(j: u32) -> u64 {
     u64::from(j) * (1_000_000_000 / u64::from(HZ))

@@ -84,6 +84,12 @@ impl<T: HasDelayedWork> DelayedWork<T> {
         unsafe { bindings::rct_queue_delayed_work(self.work.get(), delay as c_ulong) };
     }
 
+    /// Makes the work run after `delay` jiffies, whether it was queued or not; any context.
+    pub(crate) fn reschedule(&self, delay: u32) {
+        // SAFETY: The item is initialised (type invariants).
+        unsafe { bindings::rct_mod_delayed_work(self.work.get(), delay as c_ulong) };
+    }
+
     /// Cancels the work and waits for a running instance to finish; work that queues itself
     /// again is cancelled too. Process context only.
     pub(crate) fn cancel_sync(&self) {
@@ -112,6 +118,12 @@ unsafe extern "C" fn run_entry<T: HasDelayedWork>(work: *mut bindings::work_stru
     let this = unsafe { work.cast::<u8>().sub(T::OFFSET) }.cast::<T>();
     // SAFETY: The `T` is live: dropping it cancels the work and waits for this run first.
     T::run(unsafe { &*this });
+}
+
+/// Whether another task is runnable on this CPU (`!single_task_running()`).
+pub(crate) fn others_waiting() -> bool {
+    // SAFETY: Reads the current CPU's run queue length; any context.
+    !unsafe { bindings::single_task_running() }
 }
 
 /// Lets other tasks run if one is waiting; process context only, outside RCU read-side sections

@@ -21,6 +21,16 @@ check "the collector removes expired entries" wait_for 75 bash -c "test \$(ip ne
 check "they are gone from the table" bash -c "! ip netns exec a cat /proc/net/nf_conntrack | grep -Eq 'sport=40001|icmp'"
 check "the long-lived entry stays" bash -c "ip netns exec a cat /proc/net/nf_conntrack | grep -q 'sport=40000'"
 
+# A connection that expires well before the next scan is due brings the scan forward: it does
+# not stay counted for up to a minute after it expires, as under nf_conntrack.
+ip netns exec a sysctl -qw net.netfilter.nf_conntrack_udp_timeout=100
+udp_send a 10.0.1.2 5000 40000
+ip netns exec a sysctl -qw net.netfilter.nf_conntrack_udp_timeout=3
+udp_send a 10.0.1.2 5000 40002
+check "a short-lived entry among long-lived ones leaves within seconds of expiring" \
+	wait_for 20 bash -c "test \$(ip netns exec a cat /proc/sys/net/netfilter/nf_conntrack_count) -le 1"
+check "and the long-lived one stays" bash -c "ip netns exec a cat /proc/net/nf_conntrack | grep -q 'sport=40000'"
+
 # A new namespace starts from the defaults.
 ns_add fresh
 check_eq "defaults in a new namespace" 30 "$(ip netns exec fresh cat /proc/sys/net/netfilter/nf_conntrack_udp_timeout)"

@@ -16,9 +16,13 @@ dmesg -c >/dev/null
 
 udp_burst a 10.0.1.2 5000 5019 40000
 check_eq "a holds as many connections as the limit" 5 "$(ct_count a)"
-check_ge "a counts the dropped packets" 10 "$(stat a drop)"
+# A connection over the limit evicts an unassured entry in the buckets near its own, if one
+# is there (rarely, with five entries in the whole table), or else is dropped.
+evicted=$(stat a early_drop)
+check_ge "a counts the dropped packets" 15 $(($(stat a drop) + evicted))
 check "a logs that the table is full" bash -c "dmesg | grep -q 'table full, dropping packet'"
-check "the first connections are there" bash -c "ip netns exec a cat /proc/net/nf_conntrack | grep -q dport=5000"
+first=$(ip netns exec a cat /proc/net/nf_conntrack | grep -c 'dport=500[0-4] ')
+check_ge "the first connections are there, but for those evicted" 5 $((first + evicted))
 
 # Another namespace still tracks its own, up to the same limit.
 for port in 6000 6001 6002; do udp_send c 10.0.2.2 "$port" 40000; done

@@ -73,8 +73,9 @@ impl CtHook for Provider {
             if s.tcp != TcpState::Close {
                 s.tcp = TcpState::Close;
                 let now = time::now();
-                conn.set_timeout(now.wrapping_add(close));
-                ct.expires_at(now, conn.timeout());
+                let deadline = now.wrapping_add(close);
+                conn.set_timeout(deadline);
+                ct.expires_at(now, deadline);
             }
         });
     }

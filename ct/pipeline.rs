@@ -192,8 +192,9 @@ fn track_flow(
             } else {
                 ct.unassured_timeout(timeout)
             };
-            conn.set_timeout(now.wrapping_add(timeout));
-            ct.expires_at(now, conn.timeout());
+            let deadline = now.wrapping_add(timeout);
+            conn.set_timeout(deadline);
+            ct.expires_at(now, deadline);
             conn.account(dir, skb.len());
             if assure {
                 set |= bits::ASSURED;

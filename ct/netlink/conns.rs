@@ -167,8 +167,9 @@ pub(crate) fn apply(conn: &Conn, before: &ConnState, after: &ConnState) {
     if let Some(t) = after.timeout {
         if conn.status() & bits::CONFIRMED != 0 {
             let now = time::now();
-            conn.set_timeout(now.wrapping_add(t));
-            conn.owner().expires_at(now, conn.timeout());
+            let deadline = now.wrapping_add(t);
+            conn.set_timeout(deadline);
+            conn.owner().expires_at(now, deadline);
         } else {
             conn.set_timeout(t);
         }

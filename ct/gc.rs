@@ -59,7 +59,7 @@ fn run(shared: &Shared, pacer: &mut super::pacer::GcPacer) {
                 && work::others_waiting())
         {
             Some(true)
-        } else if (time::now().wrapping_sub(deadline) as i32) > 0 {
+        } else if time::after(time::now(), deadline) {
             Some(false)
         } else {
             None

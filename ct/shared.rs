@@ -3,7 +3,7 @@
 //! What every namespace shares: the table and its garbage collector.
 
 use super::pacer::{GcPacer, INTERVAL_MAX};
-use super::sys::time::{self, HZ};
+use super::sys::time::{self, after, HZ};
 use super::sys::work::{impl_has_delayed_work, DelayedWork};
 use super::table::Table;
 use core::ptr;
@@ -11,11 +11,6 @@ use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering};
 use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::sync::Mutex;
-
-/// Whether jiffies `a` come after `b`, across wrap-arounds.
-fn after(a: u32, b: u32) -> bool {
-    (a.wrapping_sub(b) as i32) > 0
-}
 
 /// The installed [`Shared`], null when none is.
 static SHARED: AtomicPtr<Shared> = AtomicPtr::new(ptr::null_mut());

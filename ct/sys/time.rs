@@ -14,6 +14,12 @@ pub(crate) fn now() -> u32 {
     unsafe { core::ptr::read_volatile(&raw const bindings::jiffies) as u32 }
 }
 
+/// Whether jiffies `a` come after `b`, across wrap-arounds (`time_after()`).
+#[inline]
+pub(crate) fn after(a: u32, b: u32) -> bool {
+    (a.wrapping_sub(b) as i32) > 0
+}
+
 /// Sleeps for at least `ms` milliseconds; process context only.
 pub(crate) fn sleep_ms(ms: u32) {
     // SAFETY: Callers run in process context, where sleeping is allowed.

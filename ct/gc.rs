@@ -16,8 +16,9 @@ const BUDGET: u32 = if HZ >= 100 { HZ / 100 } else { 1 };
 const EXPIRED_MAX: u32 = 64000 / HZ;
 /// While another task waits for the CPU, a run that has gone on for this long pauses for a
 /// jiffy too, in nanoseconds: rescheduling waits for the tick, which may be 10 ms away.
-const SHARE_NS: u64 = 1_000_000;
-/// Buckets walked between two looks at the clock.
+const SHARE_NS: u64 = 750_000;
+/// Buckets walked between two looks at the clock, unless a removal, which costs far more than
+/// a look, comes first.
 const CLOCK_EVERY: usize = 64;
 
 impl DelayedWorkItem for Shared {
@@ -39,6 +40,7 @@ fn run(shared: &Shared, pacer: &mut super::pacer::GcPacer) {
     }
     for b in first..table.size() {
         let rcu = RcuGuard::new();
+        let mut removed = false;
         for (conn, dir) in table.walk(b, &rcu) {
             if dir != Dir::Original || conn.status() & bits::DYING != 0 {
                 continue;
@@ -46,6 +48,7 @@ fn run(shared: &Shared, pacer: &mut super::pacer::GcPacer) {
             if conn.expired(now) {
                 if table.kill(conn, Origin::TRACKER) {
                     expired += 1;
+                    removed = true;
                 }
             } else {
                 pacer.live(conn.expires_in(now), HZ);
@@ -54,7 +57,7 @@ fn run(shared: &Shared, pacer: &mut super::pacer::GcPacer) {
         drop(rcu);
         work::cond_resched();
         let stop = if expired > EXPIRED_MAX
-            || (b % CLOCK_EVERY == CLOCK_EVERY - 1
+            || ((removed || b % CLOCK_EVERY == CLOCK_EVERY - 1)
                 && time::mono_ns().wrapping_sub(began) >= SHARE_NS
                 && work::others_waiting())
         {

@@ -25,10 +25,14 @@ table ip6 nat {
 	}
 }
 table inet filter {
+	# A TCP exchange's ACKs depend on the stacks' timing, not the tracker's: its translated
+	# connections are counted by their SYNs, other protocols packet by packet.
 	chain forward {
 		type filter hook forward priority filter; policy accept;
-		ct status dnat counter
-		ct status snat counter
+		ct status dnat meta l4proto != tcp counter
+		ct status snat meta l4proto != tcp counter
+		ct status dnat tcp flags syn counter
+		ct status snat tcp flags syn counter
 	}
 }
 NFT

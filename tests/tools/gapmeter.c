@@ -58,20 +58,20 @@ int main(int argc, char **argv)
 	start = last = next_look = now_ns();
 	end = last + atoll(argv[1]) * 1000000000LL;
 	while ((t = now_ns()) < end && !stop) {
-		if (file && t >= next_look) {
-			n = read_number(file);
-			if (n >= 0 && n <= limit)
-				break;
-			next_look = t + 100000000LL;
-			/* The look is this process's own time, not a gap. */
-			t = now_ns();
-		}
 		gap = t - last;
 		if (gap > max)
 			max = gap;
 		if (gap > 1000000)
 			over_ms++;
 		last = t;
+		if (file && t >= next_look) {
+			n = read_number(file);
+			if (n >= 0 && n <= limit)
+				break;
+			next_look = t + 100000000LL;
+			/* The look is this process's own time, not a gap. */
+			last = now_ns();
+		}
 	}
 	printf("max_gap_us=%lld gaps_over_1ms=%lld elapsed_ms=%lld\n", max / 1000, over_ms,
 	       (now_ns() - start) / 1000000);

@@ -14,11 +14,12 @@ rm -rf "$OUT" && mkdir -p "$OUT"
 
 # Output with what differs between runs replaced: the seconds left (the third number of a
 # line, after the protocol's), identifiers (of connections, and of pings in events), ports of
-# processes, start and stop times, ages.
+# processes (and their names, which conntrack finds only while the process still runs), start
+# and stop times, ages.
 normalize() {
 	sed -E -e 's/^( *(\[[A-Z]+\] +)?(ipv[46] +[0-9]+ +)?[a-z0-9]+ +[0-9]+ )[0-9]+ /\1T /' \
 		-e 's/id=[0-9]{5,}/id=N/g' -e 's/<(timeout|id|start|stop|deltatime)>[0-9]+</<\1>N</g' \
-		-e '/^ *\[/s/ id=[0-9]+/ id=N/g' -e 's/portid=[0-9]+/portid=P/' \
+		-e '/^ *\[/s/ id=[0-9]+/ id=N/g' -e 's/portid=[0-9]+/portid=P/' -e 's/ progname=[^ ]*//' \
 		-e 's/\[(start|stop)=[^]]*\]/[\1=S]/g' -e 's/delta-time=[0-9]+/delta-time=D/g'
 }
 

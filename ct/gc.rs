@@ -5,20 +5,21 @@
 use super::events::Origin;
 use super::shared::Shared;
 use super::status::{bits, Dir};
-use super::sys::sync::RcuGuard;
+use super::sys::sync::{self, RcuGuard};
 use super::sys::time::{self, HZ};
 use super::sys::work::{self, DelayedWorkItem};
 
 /// Longest a run goes on before yielding, in jiffies (10 ms, at least one jiffy).
 const BUDGET: u32 = if HZ >= 100 { HZ / 100 } else { 1 };
 /// A run that removes more entries than this pauses for a jiffy, to let others run: the
-/// events listeners hear, and the frees after each grace period, stay at 64,000 a second.
+/// events listeners hear stay at 64,000 a second. The frees after each grace period are
+/// bounded too ([`FREES_PER_GP`](super::pacer::FREES_PER_GP)).
 const EXPIRED_MAX: u32 = 64000 / HZ;
 /// While another task waits for the CPU, a run that has gone on for this long pauses for a
 /// jiffy too, in nanoseconds: rescheduling waits for the tick, which may be 10 ms away.
-const SHARE_NS: u64 = 750_000;
-/// Buckets walked between two looks at the clock, unless a removal, which costs far more than
-/// a look, comes first.
+const SHARE_NS: u64 = 500_000;
+/// Buckets walked in one RCU read-side section, between two looks at the clock and chances to
+/// reschedule, unless a removal, which costs far more than a look, comes first.
 const CLOCK_EVERY: usize = 64;
 
 impl DelayedWorkItem for Shared {
@@ -30,36 +31,54 @@ impl DelayedWorkItem for Shared {
 
 fn run(shared: &Shared, pacer: &mut super::pacer::GcPacer) {
     let table = shared.table();
+    let size = table.size();
     let now = time::now();
     let deadline = now.wrapping_add(BUDGET);
     let mut expired = 0;
     let began = time::mono_ns();
-    let first = pacer.start(now, HZ);
-    if first == 0 {
+    let mut b = pacer.start(now, HZ);
+    if b == 0 {
         shared.gc_cycle_begins(now);
     }
-    for b in first..table.size() {
-        let rcu = RcuGuard::new();
-        let mut removed = false;
-        for (conn, dir) in table.walk(b, &rcu) {
-            if dir != Dir::Original || conn.status() & bits::DYING != 0 {
-                continue;
-            }
-            if conn.expired(now) {
-                if table.kill(conn, Origin::TRACKER) {
-                    expired += 1;
-                    removed = true;
+    while b < size {
+        // A group of buckets in one read-side section: up to `CLOCK_EVERY`, or to the end of
+        // the first with a removal.
+        let (mut removed, mut held) = (false, false);
+        {
+            let rcu = RcuGuard::new();
+            let end = size.min(b + CLOCK_EVERY);
+            while b < end && !removed {
+                for (conn, dir) in table.walk(b, &rcu) {
+                    if dir != Dir::Original || conn.status() & bits::DYING != 0 {
+                        continue;
+                    }
+                    if !conn.expired(now) {
+                        pacer.live(conn.expires_in(now), HZ);
+                    } else if !pacer.frees.may_queue(sync::gp_elapsed) {
+                        held = true;
+                        break;
+                    } else if table.kill(conn, Origin::TRACKER) {
+                        expired += 1;
+                        removed = true;
+                        pacer.frees.queued(sync::gp_cookie);
+                    }
                 }
-            } else {
-                pacer.live(conn.expires_in(now), HZ);
+                if held {
+                    break;
+                }
+                b += 1;
             }
         }
-        drop(rcu);
+        if held {
+            // The grace period's batch of frees is full: this bucket is walked again once it
+            // has ended.
+            let delay = pacer.pause(b, true, time::now(), HZ).max(1);
+            shared.gc_work.queue(delay);
+            return;
+        }
         work::cond_resched();
         let stop = if expired > EXPIRED_MAX
-            || ((removed || b % CLOCK_EVERY == CLOCK_EVERY - 1)
-                && time::mono_ns().wrapping_sub(began) >= SHARE_NS
-                && work::others_waiting())
+            || (time::mono_ns().wrapping_sub(began) >= SHARE_NS && work::others_waiting())
         {
             Some(true)
         } else if time::after(time::now(), deadline) {
@@ -68,10 +87,8 @@ fn run(shared: &Shared, pacer: &mut super::pacer::GcPacer) {
             None
         };
         if let Some(burst) = stop {
-            if b + 1 < table.size() {
-                shared
-                    .gc_work
-                    .queue(pacer.pause(b + 1, burst, time::now(), HZ));
+            if b < size {
+                shared.gc_work.queue(pacer.pause(b, burst, time::now(), HZ));
                 return;
             }
         }

@@ -206,6 +206,19 @@ pub(crate) fn synchronize_rcu() {
     unsafe { bindings::synchronize_rcu() };
 }
 
+/// A cookie for the current grace period (`get_state_synchronize_rcu()`): see [`gp_elapsed`].
+pub(crate) fn gp_cookie() -> usize {
+    // SAFETY: Reads RCU's grace-period counter; any context.
+    unsafe { bindings::get_state_synchronize_rcu() as usize }
+}
+
+/// Whether a full grace period has elapsed since [`gp_cookie`] returned `cookie`: callbacks
+/// queued before then are due (`poll_state_synchronize_rcu()`).
+pub(crate) fn gp_elapsed(cookie: usize) -> bool {
+    // SAFETY: Compares the cookie with RCU's grace-period counter; any context, any value.
+    unsafe { bindings::poll_state_synchronize_rcu(cookie as _) }
+}
+
 /// Waits until every callback queued with [`RcuHead::call`] has run.
 pub(crate) fn rcu_barrier() {
     // SAFETY: Called from process context by the module's teardown path.

@@ -60,7 +60,7 @@ fn run(shared: &Shared, pacer: &mut super::pacer::GcPacer) {
                     } else if table.kill(conn, Origin::TRACKER) {
                         expired += 1;
                         removed = true;
-                        pacer.frees.queued(sync::gp_cookie);
+                        pacer.frees.queued(sync::gp_start);
                     }
                 }
                 if held {

@@ -51,7 +51,8 @@ impl GpFrees {
         }
     }
 
-    /// A free was queued; `cookie` gives the current grace period's cookie.
+    /// A free was queued; `cookie` gives a cookie for the next grace period, seeing that it
+    /// starts.
     pub(crate) fn queued(&mut self, cookie: impl FnOnce() -> usize) {
         self.queued += 1;
         if self.queued >= FREES_PER_GP {

@@ -206,13 +206,16 @@ pub(crate) fn synchronize_rcu() {
     unsafe { bindings::synchronize_rcu() };
 }
 
-/// A cookie for the current grace period (`get_state_synchronize_rcu()`): see [`gp_elapsed`].
-pub(crate) fn gp_cookie() -> usize {
-    // SAFETY: Reads RCU's grace-period counter; any context.
-    unsafe { bindings::get_state_synchronize_rcu() as usize }
+/// A cookie for the grace period that follows this call, which RCU is told to start if it is
+/// not due already (`start_poll_synchronize_rcu()`): see [`gp_elapsed`]. With interrupts
+/// enabled.
+pub(crate) fn gp_start() -> usize {
+    // SAFETY: Takes RCU's node lock with interrupts saved and may wake its kthread; callers run
+    // with interrupts enabled, as the kernel asks.
+    unsafe { bindings::start_poll_synchronize_rcu() as usize }
 }
 
-/// Whether a full grace period has elapsed since [`gp_cookie`] returned `cookie`: callbacks
+/// Whether a full grace period has elapsed since [`gp_start`] returned `cookie`: callbacks
 /// queued before then are due (`poll_state_synchronize_rcu()`).
 pub(crate) fn gp_elapsed(cookie: usize) -> bool {
     // SAFETY: Compares the cookie with RCU's grace-period counter; any context, any value.

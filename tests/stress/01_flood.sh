@@ -44,9 +44,12 @@ round() { # NAME
 	check_ge "$name: and carried data" 100 "${trips:-0}"
 	figure "$name: round trips on the established connections" "${trips:-0}"
 	figure "$name: spoofed packets sent" $(($(cat /tmp/flood-tcp.out) + $(cat /tmp/flood-udp.out)))
+	# How many are left at the end depends on how soon the collector removes those that
+	# expired during the flood: a figure. That the table filled shows in packets refused.
 	figure "$name: entries at the flood's end (limit 1000)" "$peak"
-	check_ge "$name: the table filled" 900 "$peak"
 	figure "$name: drops" $(($(stat b drop) - drops0))
+	check_ge "$name: the table filled: packets were dropped for want of room" 1 \
+		$(($(stat b drop) - drops0))
 	figure "$name: early drops" $(($(stat b early_drop) - early0))
 	check_ge "$name: unassured entries were evicted or packets dropped" 1 \
 		$(($(stat b drop) - drops0 + $(stat b early_drop) - early0))

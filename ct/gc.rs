@@ -3,11 +3,13 @@
 //! The garbage collector: a work item that removes expired connections of every namespace.
 
 use super::events::Origin;
+use super::pacer::GcPacer;
 use super::shared::Shared;
 use super::status::{bits, Dir};
 use super::sys::sync::{self, RcuGuard};
 use super::sys::time::{self, HZ};
 use super::sys::work::{self, DelayedWorkItem};
+use super::table::Table;
 
 /// Longest a run goes on before yielding, in jiffies (10 ms, at least one jiffy).
 const BUDGET: u32 = if HZ >= 100 { HZ / 100 } else { 1 };
@@ -29,7 +31,7 @@ impl DelayedWorkItem for Shared {
     }
 }
 
-fn run(shared: &Shared, pacer: &mut super::pacer::GcPacer) {
+fn run(shared: &Shared, pacer: &mut GcPacer) {
     let table = shared.table();
     let size = table.size();
     let now = time::now();
@@ -41,53 +43,22 @@ fn run(shared: &Shared, pacer: &mut super::pacer::GcPacer) {
         shared.gc_cycle_begins(now);
     }
     while b < size {
-        // A group of buckets in one read-side section: up to `CLOCK_EVERY`, or to the end of
-        // the first with a removal.
-        let (mut removed, mut held) = (false, false);
-        {
-            let rcu = RcuGuard::new();
-            let end = size.min(b + CLOCK_EVERY);
-            while b < end && !removed {
-                for (conn, dir) in table.walk(b, &rcu) {
-                    if dir != Dir::Original || conn.status() & bits::DYING != 0 {
-                        continue;
-                    }
-                    if !conn.expired(now) {
-                        pacer.live(conn.expires_in(now), HZ);
-                    } else if !pacer.frees.may_queue(sync::gp_elapsed) {
-                        held = true;
-                        break;
-                    } else if table.kill(conn, Origin::TRACKER) {
-                        expired += 1;
-                        removed = true;
-                        pacer.frees.queued(sync::gp_start);
-                    }
-                }
-                if held {
-                    break;
-                }
-                b += 1;
+        match walk_group(table, pacer, b, now) {
+            Group::Walked { next, removed } => {
+                b = next;
+                expired += removed;
+            }
+            Group::Held(at) => {
+                // The grace period's batch of frees is full: this bucket is walked again once
+                // it has ended.
+                let delay = pacer.pause(at, true, time::now(), HZ).max(1);
+                shared.gc_work.queue(delay);
+                return;
             }
         }
-        if held {
-            // The grace period's batch of frees is full: this bucket is walked again once it
-            // has ended.
-            let delay = pacer.pause(b, true, time::now(), HZ).max(1);
-            shared.gc_work.queue(delay);
-            return;
-        }
         work::cond_resched();
-        let stop = if expired > EXPIRED_MAX
-            || (time::mono_ns().wrapping_sub(began) >= SHARE_NS && work::others_waiting())
-        {
-            Some(true)
-        } else if time::after(time::now(), deadline) {
-            Some(false)
-        } else {
-            None
-        };
-        if let Some(burst) = stop {
-            if b < size {
+        if b < size {
+            if let Some(burst) = stop(expired, began, deadline) {
                 shared.gc_work.queue(pacer.pause(b, burst, time::now(), HZ));
                 return;
             }
@@ -95,4 +66,58 @@ fn run(shared: &Shared, pacer: &mut super::pacer::GcPacer) {
     }
     let now = time::now();
     shared.gc_cycle_ends(now, pacer.finish(now, HZ));
+}
+
+/// How a walk of a group of buckets ended.
+enum Group {
+    /// The buckets before `next` were walked, `removed` entries removed.
+    Walked { next: usize, removed: u32 },
+    /// The grace period's batch of frees is full at this bucket, which is not walked to its end.
+    Held(usize),
+}
+
+/// Walks buckets from `b` on in one RCU read-side section: up to [`CLOCK_EVERY`] of them, or to
+/// the end of the first with a removal. Removes the entries expired at `now`.
+fn walk_group(table: &Table, pacer: &mut GcPacer, mut b: usize, now: u32) -> Group {
+    let rcu = RcuGuard::new();
+    let end = table.size().min(b + CLOCK_EVERY);
+    while b < end {
+        let mut removed = 0;
+        for (conn, dir) in table.walk(b, &rcu) {
+            if dir != Dir::Original || conn.status() & bits::DYING != 0 {
+                continue;
+            }
+            if !conn.expired(now) {
+                pacer.live(conn.expires_in(now), HZ);
+            } else if !pacer.frees.may_queue(sync::gp_elapsed) {
+                return Group::Held(b);
+            } else if table.kill(conn, Origin::TRACKER) {
+                removed += 1;
+                pacer.frees.queued(sync::gp_start);
+            }
+        }
+        b += 1;
+        if removed > 0 {
+            return Group::Walked { next: b, removed };
+        }
+    }
+    Group::Walked {
+        next: b,
+        removed: 0,
+    }
+}
+
+/// Whether a run that removed `expired` entries, began at `began` (nanoseconds) and may go on
+/// until `deadline` (jiffies) stops now: `Some(true)` to give others their turn, `Some(false)`
+/// when its time is up.
+fn stop(expired: u32, began: u64, deadline: u32) -> Option<bool> {
+    if expired > EXPIRED_MAX
+        || (time::mono_ns().wrapping_sub(began) >= SHARE_NS && work::others_waiting())
+    {
+        Some(true)
+    } else if time::after(time::now(), deadline) {
+        Some(false)
+    } else {
+        None
+    }
 }

@@ -19,7 +19,7 @@ gcc -O2 -static -Wall -o "$out/stress-tools/hashcraft" "$RCT_ROOT/tests/tools/ha
 guest_log="$out/stress.log"
 rm -f "$guest_log"
 log "booting the debug kernel with 4 vCPUs (console: $guest_log)"
-"$RCT_ROOT/qemu/run.sh" -k "$kdir" -q -c 4 -m 2048 -t "${RCT_STRESS_LIMIT:-10800}" -l "$guest_log" \
+"$RCT_ROOT/qemu/run.sh" -k "$kdir" -q -c 4 -m 2048 -t "${RCT_STRESS_LIMIT:-14400}" -l "$guest_log" \
 	-f "$RCT_ROOT/rust_conntrack.ko" -f "$RCT_ROOT/tests:tests" -f "$out/stress-tools:tools" \
 	-f "$RCT_ROOT/scripts/modprobe.d:modprobe.d" \
 	-- "RCT_STRESS='${T:-}' CHURN_NAMESPACES=${CHURN_NAMESPACES:-1000} bash tests/stress/guest.sh" || true

@@ -3,7 +3,7 @@
 # Unload under traffic: 100 load and unload cycles while UDP, TCP and ICMP flow in three
 # namespaces, each cycle with a stateful nftables ruleset, a masquerading NAT chain and a
 # ctnetlink event listener active until just before the unload.
-# timeout: 4800
+# timeout: 7200
 . "$(dirname "$0")/lib.sh"
 
 ns_add a b c
